@@ -1,0 +1,3 @@
+from arize_mcp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""The Arize v2 Tasks API: wire models, typed errors and an async client. Knows nothing of MCP."""
+
+from arize_mcp.api.client import ArizeClient, RetryPolicy
+from arize_mcp.api.errors import (
+    ApiError,
+    ArizeError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InvalidRequestError,
+    MissingApiKeyError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+)
+from arize_mcp.api.models import RunStatus, Task, TaskRun, TaskType, TriggerRunRequest
+
+__all__ = [
+    "ApiError",
+    "ArizeClient",
+    "ArizeError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InvalidRequestError",
+    "MissingApiKeyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RetryPolicy",
+    "RunStatus",
+    "ServerError",
+    "Task",
+    "TaskRun",
+    "TaskType",
+    "TransportError",
+    "TriggerRunRequest",
+    "UnexpectedResponseError",
+]

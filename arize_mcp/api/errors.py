@@ -1,0 +1,93 @@
+"""Typed errors raised by the Arize client. They carry data; the tool layer words them."""
+
+from __future__ import annotations
+
+
+class ArizeError(Exception):
+    """Base of every error the client raises."""
+
+
+class MissingApiKeyError(ArizeError):
+    """No API key is configured, so no request can be made."""
+
+
+class InvalidRequestError(ArizeError):
+    """Rejected locally before anything was sent upstream."""
+
+
+class ApiError(ArizeError):
+    """The API answered with an error status (a Problem Details body when it sent one)."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        method: str,
+        path: str,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.method = method
+        self.path = path
+        self.retry_after = retry_after
+        super().__init__(f"{status} {title}" + (f": {detail}" if detail else ""))
+
+
+class BadRequestError(ApiError):
+    """400: the API rejected the parameters."""
+
+
+class AuthenticationError(ApiError):
+    """401: missing, malformed or unknown API key."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: the key is valid but not allowed to do this."""
+
+
+class NotFoundError(ApiError):
+    """404: no such task or run (or not visible to this key)."""
+
+
+class ConflictError(ApiError):
+    """409: e.g. an experiment name that already exists in the dataset."""
+
+
+class RateLimitError(ApiError):
+    """429: too many requests; `retry_after` says when to come back."""
+
+
+class ServerError(ApiError):
+    """5xx from the API."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def api_error_class(status: int) -> type[ApiError]:
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, ApiError)
+
+
+class TransportError(ArizeError):
+    """The HTTP exchange itself failed (DNS, connect, timeout, dropped connection)."""
+
+    def __init__(self, message: str, *, may_have_reached_server: bool) -> None:
+        self.may_have_reached_server = may_have_reached_server
+        super().__init__(message)
+
+
+class UnexpectedResponseError(ArizeError):
+    """A success status whose body is not what the API documents."""

@@ -1,0 +1,222 @@
+"""Wire models of the Arize v2 Tasks API.
+
+One definition per field: the client parses responses with these, the tools publish them as
+output schemas, and the emulator serialises its responses through them. Task endpoints are beta
+upstream, so unknown response fields are ignored rather than rejected.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+
+MAX_DATA_WINDOW = timedelta(days=30)
+
+
+def _as_utc(value: datetime) -> datetime:
+    # A naive timestamp is UTC by the API's convention; an aware one is normalised to UTC so
+    # every datetime we emit carries an explicit offset.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _lowercase(value: Any) -> Any:
+    # The current API sends PENDING/RUNNING/…, the documented page sends pending/running/…;
+    # agents see one spelling.
+    return value.lower() if isinstance(value, str) else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class RunStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+
+class TaskType(StrEnum):
+    TEMPLATE_EVALUATION = "template_evaluation"
+    CODE_EVALUATION = "code_evaluation"
+    RUN_EXPERIMENT = "run_experiment"
+
+
+class _WireModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class TaskRun(_WireModel):
+    """One execution of a task: created by a trigger, polled until its status is terminal."""
+
+    id: str = Field(description="Task run id (opaque base64 string).")
+    task_id: str = Field(description="Id of the task this run belongs to.")
+    status: Annotated[RunStatus, BeforeValidator(_lowercase)] = Field(
+        description="pending → running → completed | failed | cancelled. The last three are terminal."
+    )
+    run_started_at: UtcDatetime | None = Field(description="When the run started processing.")
+    run_finished_at: UtcDatetime | None = Field(description="When the run reached a terminal status.")
+    data_start_time: UtcDatetime | None = Field(
+        description="Start of the evaluated data window; null for run-experiment runs."
+    )
+    data_end_time: UtcDatetime | None = Field(
+        description="End of the evaluated data window; null for run-experiment runs."
+    )
+    num_successes: int = Field(ge=0, description="Items processed successfully so far.")
+    num_errors: int = Field(ge=0, description="Items that errored so far.")
+    num_skipped: int = Field(ge=0, description="Items skipped so far.")
+    created_at: UtcDatetime = Field(description="When the run was created.")
+    created_by_user_id: str | None = Field(description="User who triggered the run.")
+    experiment_id: str | None = Field(
+        default=None, description="Experiment created by a run-experiment run, once provisioned; else null."
+    )
+    failure_reason: str | None = Field(
+        default=None,
+        description="Why the run failed or was cancelled. A cancelled run with zero counts whose reason "
+        "mentions existing labels can be re-triggered with override_evaluations=true.",
+    )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status.is_terminal
+
+
+class Evaluator(_WireModel):
+    evaluator_id: str | None = None
+    evaluator_name: str | None = None
+    evaluator_version_id: str | None = None
+    query_filter: str | None = None
+    column_mappings: dict[str, str] | None = None
+
+
+class Task(_WireModel):
+    """A task definition: what to evaluate (project or dataset) and with which evaluators."""
+
+    id: str = Field(description="Task id (opaque base64 string).")
+    name: str = Field(description="Task name.")
+    type: Annotated[TaskType, BeforeValidator(_lowercase)] = Field(
+        description="template_evaluation and code_evaluation take evaluation trigger fields; "
+        "run_experiment takes experiment trigger fields."
+    )
+    space_id: str | None = Field(default=None, description="Space the task belongs to.")
+    project_id: str | None = Field(default=None, description="Set for project-based evaluation tasks.")
+    dataset_id: str | None = Field(default=None, description="Set for dataset-based tasks.")
+    sampling_rate: float | None = Field(default=None, ge=0, le=1, description="Project-based tasks only.")
+    is_continuous: bool | None = None
+    query_filter: str | None = None
+    evaluators: list[Evaluator] = Field(default_factory=list)
+    experiment_ids: list[str] | None = None
+    run_configuration: dict[str, Any] | None = None
+    last_run_at: UtcDatetime | None = Field(
+        default=None, description="Time of the last run; the default start of the next window."
+    )
+    created_at: UtcDatetime | None = None
+    updated_at: UtcDatetime | None = None
+    created_by_user_id: str | None = None
+
+
+class Pagination(_WireModel):
+    has_more: bool = False
+    next_cursor: str | None = None
+
+
+class ListTasksResponse(_WireModel):
+    tasks: list[Task]
+    pagination: Pagination = Field(default_factory=Pagination)
+
+
+class ListTaskRunsResponse(_WireModel):
+    task_runs: list[TaskRun]
+    pagination: Pagination = Field(default_factory=Pagination)
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 error body (`application/problem+json`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str | None = None
+    title: str | None = None
+    status: int | None = None
+    detail: str | None = None
+    instance: str | None = None
+
+
+EVALUATION_FIELDS = ("data_start_time", "data_end_time", "max_spans", "override_evaluations", "experiment_ids")
+EXPERIMENT_FIELDS = (
+    "experiment_name",
+    "dataset_version_id",
+    "max_examples",
+    "example_ids",
+    "tracing_metadata",
+    "evaluation_task_ids",
+)
+
+
+class TriggerRunRequest(BaseModel):
+    """Body of `POST /v2/tasks/{task_id}/trigger`.
+
+    The API picks the schema from the task's type, so one body carries either evaluation fields
+    or run-experiment fields, never both. Only fields that were set are sent
+    (`model_dump(exclude_unset=True)`), so server-side defaults stay in force.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_start_time: UtcDatetime | None = None
+    data_end_time: UtcDatetime | None = None
+    max_spans: int | None = Field(default=None, ge=1)
+    override_evaluations: bool | None = None
+    experiment_ids: list[Annotated[str, Field(min_length=1)]] | None = None
+    experiment_name: str | None = Field(default=None, min_length=1)
+    dataset_version_id: str | None = Field(default=None, min_length=1)
+    max_examples: int | None = Field(default=None, ge=1)
+    example_ids: list[Annotated[str, Field(min_length=1)]] | None = None
+    tracing_metadata: dict[str, str] | None = None
+    evaluation_task_ids: list[Annotated[str, Field(min_length=1)]] | None = None
+
+    @model_validator(mode="after")
+    def _check_rules(self, info: ValidationInfo) -> TriggerRunRequest:
+        sent = self.model_fields_set
+        evaluation = [name for name in EVALUATION_FIELDS if name in sent]
+        experiment = [name for name in EXPERIMENT_FIELDS if name in sent]
+        if evaluation and experiment:
+            raise ValueError(
+                f"evaluation-task fields ({', '.join(evaluation)}) and run-experiment fields "
+                f"({', '.join(experiment)}) cannot be combined; a task is one type or the other"
+            )
+        if self.example_ids is not None and self.max_examples is not None:
+            raise ValueError("example_ids and max_examples are mutually exclusive; set one or neither")
+        # Validated with context={"now": ...}, a missing end is checked as the API will fill it in.
+        now = (info.context or {}).get("now")
+        start, end = self.data_start_time, self.data_end_time or now
+        if start is not None and end is not None:
+            if start >= end:
+                raise ValueError(
+                    f"data_start_time ({start.isoformat()}) must be before data_end_time ({end.isoformat()}"
+                    + (")" if self.data_end_time else ", the default: now)")
+                )
+            if end - start > MAX_DATA_WINDOW:
+                raise ValueError(
+                    f"the data window spans {_days(end - start)} days; the API allows at most 30 days"
+                )
+        return self
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+def _days(span: timedelta) -> str:
+    return f"{span.total_seconds() / 86400:.1f}".removesuffix(".0")

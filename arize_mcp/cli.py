@@ -1,0 +1,158 @@
+"""Command line: argument parsing and wiring only."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import anyio
+
+from arize_mcp import __version__
+from arize_mcp.config import ConfigError, Settings
+
+log = logging.getLogger("arize_mcp")
+
+SERVE_HELP = """\
+Serve the Arize Tasks MCP tools over stdio (stdout carries only MCP messages; logs go to stderr).
+
+Configuration (environment, same names as the official Arize SDK):
+  ARIZE_API_KEY      API key (required for the real API; not needed with --sandbox)
+  ARIZE_REGION       e.g. us-east-1b -> https://api.us-east-1b.arize.com
+  ARIZE_API_HOST     explicit host (overrides ARIZE_REGION), with ARIZE_API_SCHEME and ARIZE_API_PORT
+Default endpoint: https://api.arize.com
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from arize_mcp.logs import configure_logging
+
+    key = os.environ.get("ARIZE_API_KEY", "")
+    configure_logging(args.log_level, secrets=[key])
+    try:
+        match args.command:
+            case "emulator":
+                return _run_emulator(args)
+            case "demo":
+                from arize_mcp.demo import run_demo
+
+                return anyio.run(run_demo, args.run_seconds)
+            case _:
+                return _serve(args)
+    except ConfigError as exc:
+        print(f"arize-mcp: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from arize_mcp.server import build_server
+
+    if args.sandbox:
+        from arize_mcp.sandbox import sandbox_settings
+
+        with sandbox_settings(args.sandbox_run_seconds) as settings:
+            log.info("sandbox: serving against the embedded emulator at %s", settings.base_url)
+            anyio.run(build_server(settings).run_stdio_async)
+        return 0
+    settings = Settings.from_env()
+    if settings.api_key is None:
+        log.warning("ARIZE_API_KEY is not set: tools will answer with a missing-key error (try --sandbox)")
+    log.info("serving against %s", settings.base_url)
+    anyio.run(build_server(settings).run_stdio_async)
+    return 0
+
+
+def _run_emulator(args: argparse.Namespace) -> int:
+    import secrets
+
+    from arize_mcp.emulator import EmulatorConfig, serve
+
+    key = os.environ.get("ARIZE_API_KEY") or args.api_key or "sandbox-" + secrets.token_urlsafe(16)
+    source = "ARIZE_API_KEY" if os.environ.get("ARIZE_API_KEY") else "--api-key" if args.api_key else "generated"
+    print(
+        f"Arize emulator on http://{args.host}:{args.port} (key: {source})\n"
+        f"Point a client at it: ARIZE_API_SCHEME=http ARIZE_API_HOST={args.host} ARIZE_API_PORT={args.port}"
+        + (f" ARIZE_API_KEY={key}" if source == "generated" else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+    config = EmulatorConfig(
+        api_keys=frozenset({key}),
+        status_case=args.status_case,
+        run_seconds=args.run_seconds,
+        rate_limit_per_second=args.rate_limit,
+    )
+    serve(config, args.host, args.port)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arize-mcp",
+        description=SERVE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"arize-mcp {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="serve against an embedded Arize emulator seeded with demo tasks; needs no account or key",
+    )
+    parser.add_argument(
+        "--sandbox-run-seconds",
+        type=_positive,
+        default=os.environ.get("ARIZE_MCP_SANDBOX_RUN_SECONDS", "12"),
+        metavar="S",
+        help="with --sandbox: how long an emulated run takes from trigger to finish (default 12)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("ARIZE_MCP_LOG_LEVEL", "WARNING"),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=str.upper,
+        help="stderr log level (default WARNING, or ARIZE_MCP_LOG_LEVEL)",
+    )
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="{emulator,demo}")
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the Arize emulator as a standalone HTTP server",
+        description="Serve a local emulation of the Arize v2 task endpoints over HTTP, seeded with demo "
+        "tasks. It requires `Authorization: Bearer <key>` like the real API: the key is ARIZE_API_KEY, "
+        "else --api-key, else a generated one printed on stderr.",
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emulator.add_argument("--port", type=int, default=8787, help="port to bind (default 8787)")
+    emulator.add_argument("--api-key", help="accepted bearer key (default: ARIZE_API_KEY or generated)")
+    emulator.add_argument(
+        "--status-case",
+        choices=["upper", "lower"],
+        default="upper",
+        help="casing of status and type values: upper like the current API (default), lower like the docs page",
+    )
+    emulator.add_argument("--run-seconds", type=_positive, default=12.0, help="trigger-to-finish time (default 12)")
+    emulator.add_argument("--rate-limit", type=_positive, default=None, help="requests per second per key before 429")
+    demo = commands.add_parser(
+        "demo",
+        help="run a real MCP client session against `arize-mcp --sandbox`",
+        description="Start `arize-mcp --sandbox` as a subprocess, connect an MCP client over stdio, list the "
+        "tools, trigger a seeded task, show live progress from the server's notifications, and print the "
+        "finished run. Needs no account.",
+    )
+    demo.add_argument("--run-seconds", type=_positive, default=8.0, help="emulated run duration (default 8)")
+    return parser
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value

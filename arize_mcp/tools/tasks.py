@@ -1,0 +1,71 @@
+"""list_tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field
+from pydantic.fields import FieldInfo
+
+from arize_mcp.api.models import Task, TaskType
+from arize_mcp.runtime import runtime_of
+from arize_mcp.tools.params import Cursor, PageLimit
+from arize_mcp.tools.registry import ToolSpec
+from arize_mcp.tools.results import reports_errors, success
+from arize_mcp.tools.text import task_line
+
+
+
+def _filter_id(what: str) -> FieldInfo:
+    return Field(min_length=1, max_length=512, description=f"Only tasks in this {what} (its id).")
+
+
+
+class TaskList(BaseModel):
+    tasks: list[Task] = Field(description="Tasks on this page.")
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+@reports_errors
+async def list_tasks(
+    ctx: Context,
+    name: Annotated[
+        str | None, Field(min_length=1, max_length=256, description="Case-insensitive substring of the task name.")
+    ] = None,
+    space_id: Annotated[str | None, _filter_id("space")] = None,
+    project_id: Annotated[str | None, _filter_id("project")] = None,
+    dataset_id: Annotated[str | None, _filter_id("dataset")] = None,
+    task_type: Annotated[TaskType | None, Field(description="Only tasks of this type.")] = None,
+    limit: PageLimit = None,
+    cursor: Cursor = None,
+) -> Annotated[CallToolResult, TaskList]:
+    """Find Arize tasks (evaluation and run-experiment tasks) and their ids.
+
+    Use this first when you know a task by name but not by id, or to see which tasks exist. Each
+    task has a type: template_evaluation and code_evaluation evaluate spans (project-based) or
+    experiments (dataset-based); run_experiment runs a dataset through a prompt or model.
+    Next: trigger_task with the chosen task's id.
+    """
+    page = await runtime_of(ctx).client().list_tasks(
+        name=name,
+        space_id=space_id,
+        project_id=project_id,
+        dataset_id=dataset_id,
+        task_type=task_type.value if task_type else None,
+        limit=limit,
+        cursor=cursor,
+    )
+    result = TaskList(tasks=page.tasks, next_cursor=page.pagination.next_cursor if page.pagination.has_more else None)
+    if not result.tasks:
+        text = "No tasks match."
+    else:
+        lines = [f"{len(result.tasks)} task(s): name | type | id | source | last run", *map(task_line, result.tasks)]
+        if result.next_cursor:
+            lines.append(f"More tasks: call list_tasks again with cursor={result.next_cursor!r}.")
+        text = "\n".join(lines)
+    return success(result, text)
+
+
+TOOLS = [ToolSpec(list_tasks, "list_tasks", "List Arize tasks", read_only=True, idempotent=True)]

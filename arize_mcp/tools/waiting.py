@@ -1,0 +1,130 @@
+"""wait_for_task_run: a long poll that streams progress until the run ends or the call times out.
+
+The first poll is immediate; the interval then grows from `PollSettings.initial_seconds` to a
+cap of at most 10 s, and a 429's Retry-After stretches it. Cancelling the call cancels the
+sleep or the request in flight, so nothing more is sent upstream.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import anyio
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field
+
+from arize_mcp.api.client import ArizeClient
+from arize_mcp.api.errors import RateLimitError, TransportError
+from arize_mcp.api.models import TaskRun
+from arize_mcp.config import PollSettings
+from arize_mcp.runtime import runtime_of
+from arize_mcp.tools.params import RunId, WaitTimeout
+from arize_mcp.tools.registry import ToolSpec
+from arize_mcp.tools.results import reports_errors, success
+from arize_mcp.tools.text import next_step, progress_message, run_summary
+
+# A poll that started before the deadline may finish a little after it.
+POLL_GRACE_SECONDS = 5.0
+
+OnPoll = Callable[[TaskRun, int, float], Awaitable[None]]
+
+
+class WaitResult(BaseModel):
+    run: TaskRun = Field(description="The run as of the last poll.")
+    terminal: bool = Field(
+        description="True when the run ended (completed, failed or cancelled). False when this call's "
+        "timeout came first: the run goes on upstream; call wait_for_task_run again."
+    )
+    waited_seconds: float = Field(ge=0, description="Time spent in this call.")
+    polls: int = Field(ge=1, description="Reads of the run made in this call.")
+
+
+class RunWaiter:
+    def __init__(
+        self,
+        client: ArizeClient,
+        poll: PollSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self._client = client
+        self._poll = poll
+        self._clock = clock
+        self._sleep = sleep
+
+    async def wait(self, run_id: str, timeout_seconds: float, on_poll: OnPoll | None = None) -> WaitResult:
+        started = self._clock()
+        deadline = started + timeout_seconds
+        run: TaskRun | None = None
+        polls = 0
+        while True:
+            stretch = 0.0
+            with anyio.move_on_after(max(0.0, deadline - self._clock()) + POLL_GRACE_SECONDS) as scope:
+                try:
+                    fresh = await self._client.get_task_run(run_id, retry_rate_limits=False)
+                except RateLimitError as exc:
+                    if run is None and self._clock() >= deadline:
+                        raise
+                    stretch = exc.retry_after if exc.retry_after is not None else self._poll.interval(polls + 1)
+                    fresh = None
+            if scope.cancelled_caught and run is None:
+                raise TransportError(
+                    f"Arize did not answer within {timeout_seconds + POLL_GRACE_SECONDS:.0f} s",
+                    may_have_reached_server=True,
+                )
+            if fresh is not None:
+                run = fresh
+                polls += 1
+                if on_poll is not None:
+                    await on_poll(run, polls, self._clock() - started)
+            remaining = deadline - self._clock()
+            if run is not None and (run.is_terminal or remaining <= 0 or scope.cancelled_caught):
+                return WaitResult(
+                    run=run, terminal=run.is_terminal, waited_seconds=self._clock() - started, polls=polls
+                )
+            await self._sleep(max(0.0, min(max(self._poll.interval(polls), stretch), remaining)))
+
+
+async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float) -> CallToolResult:
+    """Wait for a run, reporting each poll as a progress notification, and word the outcome."""
+    runtime = runtime_of(ctx)
+
+    async def report(run: TaskRun, polls: int, waited: float) -> None:
+        await ctx.report_progress(polls, None, progress_message(run, waited))
+
+    outcome = await RunWaiter(runtime.client(), runtime.settings.poll).wait(run_id, timeout_seconds, report)
+    return success(outcome, wait_text(outcome))
+
+
+def wait_text(outcome: WaitResult) -> str:
+    run = outcome.run
+    head = f"Waited {outcome.waited_seconds:.0f} s ({outcome.polls} poll{'s' if outcome.polls != 1 else ''})."
+    if outcome.terminal:
+        return "\n".join(part for part in (f"{head} The run ended.", run_summary(run), next_step(run)) if part)
+    return (
+        f"{head} The run is still {run.status.value}; it goes on upstream.\n{run_summary(run)}\n"
+        f"Next: call wait_for_task_run again with run_id={run.id!r} to keep waiting."
+    )
+
+
+@reports_errors
+async def wait_for_task_run(
+    ctx: Context, run_id: RunId, timeout_seconds: WaitTimeout = 45.0
+) -> Annotated[CallToolResult, WaitResult]:
+    """Wait for a task run to finish, polling Arize and streaming progress, then return it.
+
+    Use this right after trigger_task. Returns {run, terminal, waited_seconds, polls}. If
+    `terminal` is false, the timeout came first and the run is still going: call this tool again
+    with the same run_id. When the run ends, read run.status (completed, failed or cancelled),
+    the counts, and run.failure_reason.
+    """
+    return await follow_run(ctx, run_id, timeout_seconds)
+
+
+TOOLS = [
+    ToolSpec(wait_for_task_run, "wait_for_task_run", "Wait for an Arize task run", read_only=True, idempotent=True),
+]

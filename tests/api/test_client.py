@@ -1,0 +1,196 @@
+"""ArizeClient against the emulator over real HTTP: retries, the no-duplicate-trigger rule, errors."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import httpx2
+import pytest
+
+from arize_mcp.api.client import ArizeClient, RetryPolicy, encode_segment, parse_retry_after
+from arize_mcp.api.errors import (
+    AuthenticationError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+from arize_mcp.api.models import RunStatus, TriggerRunRequest
+from arize_mcp.config import ApiKey
+from tests.conftest import API_KEY, Upstream
+
+pytestmark = pytest.mark.anyio
+
+POLICY = RetryPolicy(max_attempts=4, base_delay_seconds=0.01, max_delay_seconds=0.04, max_retry_after_seconds=5)
+
+
+class SleepRecorder:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(2.0)) as client:
+        yield client
+
+
+def make_client(http: httpx2.AsyncClient, url: str, sleep: SleepRecorder | None = None) -> ArizeClient:
+    return ArizeClient(http, url, ApiKey(API_KEY), retry=POLICY, sleep=sleep or SleepRecorder())
+
+
+async def test_reads_parse_both_status_casings_and_ignore_unknown_fields(
+    http: httpx2.AsyncClient, upstream: Upstream
+) -> None:
+    client = make_client(http, upstream.url)
+    page = await client.list_tasks(limit=100)
+    assert page.tasks and all(task.type.value.islower() for task in page.tasks)
+    task_id = upstream.emulator.task_id("Hallucination check")
+    run = await client.trigger_task(task_id, TriggerRunRequest())
+    assert run.status is RunStatus.PENDING
+    assert (await client.get_task_run(run.id)).id == run.id
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_reads_retry_transient_statuses(http: httpx2.AsyncClient, upper_upstream: Upstream, status: int) -> None:
+    sleep = SleepRecorder()
+    upper_upstream.emulator.faults.inject(route="list_tasks", status=status, times=2)
+    page = await make_client(http, upper_upstream.url, sleep).list_tasks()
+    assert page.tasks
+    assert upper_upstream.count(route="list_tasks") == 3
+    assert len(sleep.delays) == 2 and all(0 < d <= POLICY.max_delay_seconds for d in sleep.delays)
+
+
+async def test_reads_give_up_after_max_attempts(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    upper_upstream.emulator.faults.inject(route="list_tasks", status=503, times=10)
+    with pytest.raises(ServerError) as info:
+        await make_client(http, upper_upstream.url).list_tasks()
+    assert info.value.status == 503
+    assert upper_upstream.count(route="list_tasks") == POLICY.max_attempts
+
+
+async def test_429_honours_retry_after_with_a_cap(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    sleep = SleepRecorder()
+    upper_upstream.emulator.faults.inject(route="list_tasks", status=429, times=1, retry_after=3)
+    upper_upstream.emulator.faults.inject(route="list_tasks", status=429, times=1, retry_after=120)
+    await make_client(http, upper_upstream.url, sleep).list_tasks()
+    assert sleep.delays == [3.0, POLICY.max_retry_after_seconds]
+
+
+async def test_429_that_persists_reports_retry_after(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    upper_upstream.emulator.faults.inject(route="get_run", status=429, times=10, retry_after=2)
+    with pytest.raises(RateLimitError) as info:
+        await make_client(http, upper_upstream.url).get_task_run("abc")
+    assert info.value.retry_after == 2.0 and info.value.title == "Rate limit exceeded"
+
+
+async def test_rate_limit_of_the_emulator_is_absorbed(http: httpx2.AsyncClient) -> None:
+    from tests.conftest import start_upstream
+
+    up = start_upstream(rate_limit_per_second=2, retry_after_seconds=1)
+    try:
+        sleep = SleepRecorder()
+        client = make_client(http, up.url, sleep)
+        for _ in range(3):
+            await client.list_tasks()
+        assert any(r.status == 429 for r in up.emulator.recorded())
+        assert 1.0 in sleep.delays
+    finally:
+        up.server.stop()
+
+
+async def test_reads_retry_dropped_connections(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    upper_upstream.emulator.faults.inject(route="get_task", status=500, drop_connection=True)
+    task_id = upper_upstream.emulator.task_id("Hallucination check")
+    assert (await make_client(http, upper_upstream.url).get_task(task_id)).id == task_id
+    assert upper_upstream.count(route="get_task") == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_trigger_is_never_resent_after_a_5xx(http: httpx2.AsyncClient, upper_upstream: Upstream, status: int) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.task_id("Hallucination check")
+    emulator.faults.inject(route="trigger", status=status, after_handling=True)
+    with pytest.raises(ServerError):
+        await make_client(http, upper_upstream.url).trigger_task(task_id, TriggerRunRequest())
+    assert upper_upstream.count(route="trigger") == 1
+    assert len(emulator.runs(task_id)) == 1  # the server did act: exactly one run exists
+
+
+async def test_trigger_is_never_resent_after_a_dropped_connection(
+    http: httpx2.AsyncClient, upper_upstream: Upstream
+) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.task_id("Hallucination check")
+    emulator.faults.inject(route="trigger", status=500, after_handling=True, drop_connection=True)
+    with pytest.raises(TransportError) as info:
+        await make_client(http, upper_upstream.url).trigger_task(task_id, TriggerRunRequest())
+    assert info.value.may_have_reached_server
+    assert upper_upstream.count(route="trigger") == 1 and len(emulator.runs(task_id)) == 1
+
+
+async def test_trigger_is_never_resent_after_a_read_timeout(upper_upstream: Upstream) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.task_id("Hallucination check")
+    emulator.faults.inject(route="trigger", status=201, after_handling=True, delay=1.0)
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(0.3)) as http:
+        with pytest.raises(TransportError) as info:
+            await make_client(http, upper_upstream.url).trigger_task(task_id, TriggerRunRequest())
+    assert info.value.may_have_reached_server and "ReadTimeout" in str(info.value)
+    assert upper_upstream.count(route="trigger") == 1
+
+
+async def test_trigger_is_retried_after_429(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.task_id("Hallucination check")
+    emulator.faults.inject(route="trigger", status=429, retry_after=0)
+    run = await make_client(http, upper_upstream.url).trigger_task(task_id, TriggerRunRequest())
+    assert upper_upstream.count(route="trigger") == 2
+    assert [r.id for r in emulator.runs(task_id)] == [run.id]
+
+
+async def test_connection_never_established_is_retried_even_for_trigger(http: httpx2.AsyncClient) -> None:
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleep = SleepRecorder()
+    client = make_client(http, f"http://127.0.0.1:{port}", sleep)
+    with pytest.raises(TransportError) as info:
+        await client.trigger_task("abc", TriggerRunRequest())
+    assert not info.value.may_have_reached_server
+    assert len(sleep.delays) == POLICY.max_attempts - 1
+    assert "could not connect" in str(info.value)
+
+
+async def test_errors_map_to_types(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    with pytest.raises(NotFoundError) as missing:
+        await make_client(http, upper_upstream.url).get_task_run("no-such-run")
+    assert missing.value.title == "Resource not found" and "no-such-run" in (missing.value.detail or "")
+    bad = ArizeClient(http, upper_upstream.url, ApiKey("nope"), retry=POLICY)
+    with pytest.raises(AuthenticationError):
+        await bad.list_tasks()
+
+
+@pytest.mark.parametrize(
+    ("value", "segment"),
+    [("a/b+c=", "a%2Fb%2Bc%3D"), ("..", "%2E%2E"), (".", "%2E"), ("x?y#z", "x%3Fy%23z"), ("%2F", "%252F")],
+)
+def test_ids_are_encoded_as_one_segment(value: str, segment: str) -> None:
+    assert encode_segment(value) == segment
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_backoff_is_bounded_with_jitter() -> None:
+    policy = RetryPolicy(base_delay_seconds=1, max_delay_seconds=4)
+    delays = [policy.delay(attempt, None) for attempt in range(1, 10) for _ in range(20)]
+    assert all(0.5 <= d <= 4 for d in delays)
+    assert len({round(d, 6) for d in delays}) > 10

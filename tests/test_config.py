@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from arize_mcp.config import ApiKey, ConfigError, Settings, base_url_from_env
+from arize_mcp.logs import RedactingFormatter
+
+
+@pytest.mark.parametrize(
+    ("env", "url"),
+    [
+        ({}, "https://api.arize.com"),
+        ({"ARIZE_REGION": "eu-west-1a"}, "https://api.eu-west-1a.arize.com"),
+        ({"ARIZE_REGION": "US-EAST-1B"}, "https://api.us-east-1b.arize.com"),
+        ({"ARIZE_API_HOST": "arize.internal.example", "ARIZE_REGION": "eu-west-1a"}, "https://arize.internal.example"),
+        ({"ARIZE_API_SCHEME": "http", "ARIZE_API_HOST": "127.0.0.1", "ARIZE_API_PORT": "8787"}, "http://127.0.0.1:8787"),
+        ({"ARIZE_API_HOST": "api.arize.com", "ARIZE_API_PORT": "0"}, "https://api.arize.com"),
+        ({"ARIZE_API_HOST": "api.arize.com", "ARIZE_API_PORT": "443"}, "https://api.arize.com"),
+        ({"ARIZE_API_HOST": "http://localhost:9000/"}, "http://localhost:9000"),
+    ],
+)
+def test_base_url_uses_the_sdk_variable_names(env: dict[str, str], url: str) -> None:
+    assert base_url_from_env(env) == url
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"ARIZE_API_SCHEME": "ftp"}, "ARIZE_API_SCHEME"),
+        ({"ARIZE_API_HOST": "a.com/evil?x"}, "ARIZE_API_HOST"),
+        ({"ARIZE_REGION": "eu west"}, "ARIZE_REGION"),
+        ({"ARIZE_API_PORT": "http"}, "ARIZE_API_PORT"),
+        ({"ARIZE_API_PORT": "70000"}, "ARIZE_API_PORT"),
+    ],
+)
+def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:
+    with pytest.raises(ConfigError, match=names):
+        base_url_from_env(env)
+
+
+def test_key_is_read_and_never_shown() -> None:
+    settings = Settings.from_env({"ARIZE_API_KEY": "  sk-secret-123  "})
+    assert settings.api_key is not None and settings.api_key.reveal() == "sk-secret-123"
+    for text in (repr(settings), str(settings), f"{settings.api_key}", repr(settings.api_key)):
+        assert "sk-secret-123" not in text
+    assert Settings.from_env({"ARIZE_API_KEY": "  "}).api_key is None
+    assert ApiKey("a") == ApiKey("a") and ApiKey("a") != ApiKey("b")
+
+
+def test_poll_interval_grows_to_its_cap() -> None:
+    poll = Settings.from_env({"ARIZE_MCP_POLL_INITIAL_SECONDS": "1", "ARIZE_MCP_POLL_MAX_SECONDS": "60"}).poll
+    intervals = [poll.interval(n) for n in range(1, 12)]
+    assert intervals[0] == 1.0
+    assert intervals == sorted(intervals)
+    assert max(intervals) == 10.0  # never above 10 s, whatever the environment says
+
+
+def test_redacting_formatter_masks_secrets_in_any_record() -> None:
+    formatter = RedactingFormatter(["sk-secret-123"], "%(message)s")
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "header Bearer %s", ("sk-secret-123",), None)
+    assert formatter.format(record) == "header Bearer ********"
