@@ -225,7 +225,13 @@ async def test_failed_and_cancelled_runs_explain_themselves(mcp_client: Client, 
     assert failed["run"]["status"] == "failed" and failed["run"]["failure_reason"]
 
     task_id = upstream.emulator.task_id(HALLUCINATION)
-    window = {"task_id": task_id, "data_start_time": "-3h", "data_end_time": "-1h"}
+    # Fixed instants, so the re-trigger names exactly the same window.
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    window = {
+        "task_id": task_id,
+        "data_start_time": (hour - timedelta(hours=3)).isoformat(),
+        "data_end_time": (hour - timedelta(hours=1)).isoformat(),
+    }
     first = ok(await mcp_client.call_tool("trigger_task", window))
     assert ok(await mcp_client.call_tool("wait_for_task_run", {"run_id": first["id"]}))["run"]["status"] == "completed"
     again = ok(await mcp_client.call_tool("trigger_task", window))

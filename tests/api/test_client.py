@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 
+import anyio
 import httpx2
 import pytest
 
@@ -26,11 +27,16 @@ POLICY = RetryPolicy(max_attempts=4, base_delay_seconds=0.01, max_delay_seconds=
 
 
 class SleepRecorder:
-    def __init__(self) -> None:
+    """Records the client's back-off delays; sleeps for real only when asked to."""
+
+    def __init__(self, *, real: bool = False) -> None:
         self.delays: list[float] = []
+        self.real = real
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        if self.real:
+            await anyio.sleep(seconds)
 
 
 @pytest.fixture
@@ -93,7 +99,7 @@ async def test_rate_limit_of_the_emulator_is_absorbed(http: httpx2.AsyncClient) 
 
     up = start_upstream(rate_limit_per_second=2, retry_after_seconds=1)
     try:
-        sleep = SleepRecorder()
+        sleep = SleepRecorder(real=True)
         client = make_client(http, up.url, sleep)
         for _ in range(3):
             await client.list_tasks()
