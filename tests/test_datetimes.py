@@ -39,3 +39,4 @@ def test_rejected_forms_name_the_argument_and_the_accepted_forms(text: str) -> N
 
 def test_format_is_iso_with_zulu() -> None:
     assert format_datetime(NOW) == "2026-11-28T12:00:00Z"
+    assert format_datetime(NOW.replace(microsecond=123456)) == "2026-11-28T12:00:00.123Z"

@@ -23,6 +23,7 @@ async def test_stdio_subprocess_triggers_and_waits(upper_upstream: Upstream, mod
     with tempfile.TemporaryFile("w+") as errlog:
         transport = stdio_client(stdio_params(upper_upstream.env(), "--log-level", "DEBUG"), errlog=errlog)
         async with Client(transport, mode=mode) as client:
+            assert client.protocol_version == ("2026-07-28" if mode == "auto" else "2025-11-25")
             tools = {tool.name: tool for tool in (await client.list_tools()).tools}
             assert set(tools) == {"list_tasks", "trigger_task", "get_task_run", "wait_for_task_run"}
             assert all(tool.output_schema for tool in tools.values())

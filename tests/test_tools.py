@@ -355,3 +355,35 @@ async def test_key_never_appears_in_results(mcp_client: Client, upstream: Upstre
     ]
     for result in results:
         assert API_KEY not in result.model_dump_json()
+
+
+async def test_trigger_after_an_injected_500_makes_exactly_one_run(mcp_client: Client, upstream: Upstream) -> None:
+    task_id = upstream.emulator.task_id(HALLUCINATION)
+    upstream.emulator.faults.inject(route="trigger", status=500, after_handling=True)
+    text = error(await mcp_client.call_tool("trigger_task", {"task_id": task_id}))
+    assert "500" in text and "not retried" in text and "may already have started a run" in text
+    assert upstream.count(route="trigger") == 1
+    assert len(upstream.emulator.runs(task_id)) == 1
+
+
+async def test_reads_ride_out_transient_upstream_failures(mcp_client: Client, upstream: Upstream) -> None:
+    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))
+    upstream.emulator.faults.inject(route="get_run", status=503, times=2)
+    upstream.emulator.faults.inject(route="get_run", status=500, drop_connection=True)
+    assert ok(await mcp_client.call_tool("get_task_run", {"run_id": run["id"]}))["id"] == run["id"]
+    assert [r.status for r in upstream.emulator.recorded(route="get_run")][:2] == [503, 503]
+
+
+async def test_retry_after_stretches_the_poll_interval(upstream: Upstream) -> None:
+    upstream.emulator.config.run_seconds = 2.0
+    async with Client(build_server(upstream.settings())) as client:
+        run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))
+        upstream.emulator.faults.inject(route="get_run", status=429, retry_after=1)
+        waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 20}))
+    assert waited["terminal"]
+    polls = upstream.emulator.recorded(route="get_run")
+    limited = next(i for i, r in enumerate(polls) if r.status == 429)
+    # The poll after the 429 waited for Retry-After (1 s), not the usual <= 0.2 s interval.
+    assert polls[limited + 1].at - polls[limited].at >= 0.95
+    gaps = [b.at - a.at for a, b in zip(polls[limited + 1 :], polls[limited + 2 :])]
+    assert gaps and max(gaps) < 0.9

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 
 import uvicorn
@@ -105,18 +107,31 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _ForegroundServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            # uvicorn re-raises the signal that stopped it, so a SIGTERM'd process would die with
+            # 143; having shut down cleanly, the command should exit 0 like any finished job.
+            self._captured_signals.clear()
+
+
 def serve(config: EmulatorConfig, host: str, port: int) -> None:
-    """Serve a new emulator in the foreground until Ctrl-C or SIGTERM (uvicorn handles both).
+    """Serve a new emulator in the foreground until Ctrl-C or SIGTERM, then return.
 
     Logs, access log included, go to stderr so stdout stays free for the caller.
     """
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
-    uvicorn.run(
-        Emulator(config).app,
-        host=host,
-        port=port,
-        log_config=log_config,
-        lifespan="off",
-        timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+    server = _ForegroundServer(
+        uvicorn.Config(
+            Emulator(config).app,
+            host=host,
+            port=port,
+            log_config=log_config,
+            lifespan="off",
+            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+        )
     )
+    server.run()

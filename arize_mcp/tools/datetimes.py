@@ -41,4 +41,5 @@ def resolve_datetime(text: str, now: datetime, *, argument: str) -> datetime:
 
 
 def format_datetime(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    precision = "seconds" if value.microsecond == 0 else "milliseconds"
+    return value.astimezone(UTC).isoformat(timespec=precision).replace("+00:00", "Z")

@@ -82,7 +82,8 @@ async def trigger_task(
 
     Each call starts a new run. Next, call wait_for_task_run with the returned id.
     """
-    now = datetime.now(UTC)
+    # Whole seconds: relative times then read cleanly in the window the result states.
+    now = datetime.now(UTC).replace(microsecond=0)
     fields: dict[str, Any] = {
         "data_start_time": _resolve(data_start_time, now, "data_start_time"),
         "data_end_time": _resolve(data_end_time, now, "data_end_time"),
