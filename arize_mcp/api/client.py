@@ -11,6 +11,7 @@ Knows nothing of MCP. Retry rules:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import time
@@ -114,6 +115,12 @@ class ArizeClient:
 
     def __repr__(self) -> str:
         return f"ArizeClient(base_url={self._base_url!r})"
+
+    @property
+    def identity(self) -> str:
+        """Who this client acts as, without revealing the key: equal for the same host and key."""
+        key = self._api_key.reveal() if self._api_key else ""
+        return hashlib.sha256(f"{self._base_url}\0{key}".encode()).hexdigest()[:32]
 
     async def list_tasks(
         self,

@@ -1,12 +1,13 @@
 """wait_for_task_run: a long poll that streams progress until the run ends or the call times out.
 
-The first poll is immediate; the interval then grows from `PollSettings.initial_seconds` to a
-cap of at most 10 s, and a 429's Retry-After stretches it. Cancelling the call cancels the
-sleep or the request in flight, so nothing more is sent upstream.
+Polling itself is done by the shared run feeds (see feeds.py): the first read is immediate, the
+interval then grows to a cap of at most 10 s, and a 429's Retry-After stretches it. Cancelling
+the call ends this caller's follow; with no follower left, polling stops at once.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -17,10 +18,10 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from arize_mcp.api.client import ArizeClient
-from arize_mcp.api.errors import RateLimitError, TransportError
+from arize_mcp.api.errors import TransportError
 from arize_mcp.api.models import TaskRun
-from arize_mcp.config import PollSettings
 from arize_mcp.runtime import runtime_of
+from arize_mcp.tools.feeds import RunFeeds
 from arize_mcp.tools.params import RunId, WaitTimeout
 from arize_mcp.tools.registry import ToolSpec
 from arize_mcp.tools.results import reports_errors, success
@@ -43,50 +44,42 @@ class WaitResult(BaseModel):
 
 
 class RunWaiter:
+    """Follows one run through the shared feeds until it ends or this caller's time is up."""
+
     def __init__(
-        self,
-        client: ArizeClient,
-        poll: PollSettings,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        self, feeds: RunFeeds, client: ArizeClient, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        self._feeds = feeds
         self._client = client
-        self._poll = poll
         self._clock = clock
-        self._sleep = sleep
 
     async def wait(self, run_id: str, timeout_seconds: float, on_poll: OnPoll | None = None) -> WaitResult:
         started = self._clock()
         deadline = started + timeout_seconds
         run: TaskRun | None = None
         polls = 0
-        while True:
-            stretch = 0.0
-            with anyio.move_on_after(max(0.0, deadline - self._clock()) + POLL_GRACE_SECONDS) as scope:
-                try:
-                    fresh = await self._client.get_task_run(run_id, retry_rate_limits=False)
-                except RateLimitError as exc:
-                    if run is None and self._clock() >= deadline:
-                        raise
-                    stretch = exc.retry_after if exc.retry_after is not None else self._poll.interval(polls + 1)
-                    fresh = None
-            if scope.cancelled_caught and run is None:
-                raise TransportError(
+        fetch = functools.partial(self._client.get_task_run, run_id, retry_rate_limits=False)
+        async with self._feeds.follow(self._client.identity, run_id, fetch) as cursor:
+            while run is None or not run.is_terminal:
+                remaining = deadline - self._clock()
+                # Without any snapshot yet, the first read may finish a little after the deadline.
+                budget = remaining if run is not None else max(0.0, remaining) + POLL_GRACE_SECONDS
+                if budget <= 0:
+                    break
+                fresh: TaskRun | None = None
+                with anyio.move_on_after(budget):
+                    fresh = await cursor.next()
+                if fresh is None:
+                    break
+                run, polls = fresh, polls + 1
+                if on_poll is not None:
+                    await on_poll(run, polls, self._clock() - started)
+            if run is None:
+                raise cursor.error or TransportError(
                     f"Arize did not answer within {timeout_seconds + POLL_GRACE_SECONDS:.0f} s",
                     may_have_reached_server=True,
                 )
-            if fresh is not None:
-                run = fresh
-                polls += 1
-                if on_poll is not None:
-                    await on_poll(run, polls, self._clock() - started)
-            remaining = deadline - self._clock()
-            if run is not None and (run.is_terminal or remaining <= 0 or scope.cancelled_caught):
-                return WaitResult(
-                    run=run, terminal=run.is_terminal, waited_seconds=self._clock() - started, polls=polls
-                )
-            await self._sleep(max(0.0, min(max(self._poll.interval(polls), stretch), remaining)))
+        return WaitResult(run=run, terminal=run.is_terminal, waited_seconds=self._clock() - started, polls=polls)
 
 
 async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float) -> CallToolResult:
@@ -96,7 +89,7 @@ async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float
     async def report(run: TaskRun, polls: int, waited: float) -> None:
         await ctx.report_progress(polls, None, progress_message(run, waited))
 
-    outcome = await RunWaiter(runtime.client(), runtime.settings.poll).wait(run_id, timeout_seconds, report)
+    outcome = await RunWaiter(runtime.feeds, runtime.client()).wait(run_id, timeout_seconds, report)
     return success(outcome, wait_text(outcome))
 
 
