@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 import anyio
 
 from arize_mcp import __version__
-from arize_mcp.config import ConfigError, Settings
+from arize_mcp.config import ConfigError, Settings, parse_toolsets
 
 log = logging.getLogger("arize_mcp")
 
@@ -58,14 +59,24 @@ def _serve(args: argparse.Namespace) -> int:
 
         with sandbox_settings(args.sandbox_run_seconds) as settings:
             log.info("sandbox: serving against the embedded emulator at %s", settings.base_url)
-            anyio.run(build_server(settings).run_stdio_async)
+            anyio.run(build_server(_with_flags(settings, args)).run_stdio_async)
         return 0
-    settings = Settings.from_env()
+    settings = _with_flags(Settings.from_env(), args)
     if settings.api_key is None:
         log.warning("ARIZE_API_KEY is not set: tools will answer with a missing-key error (try --sandbox)")
     log.info("serving against %s", settings.base_url)
     anyio.run(build_server(settings).run_stdio_async)
     return 0
+
+
+def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:
+    """Command-line flags win over the environment."""
+    changes: dict[str, object] = {}
+    if args.read_only:
+        changes["read_only"] = True
+    if args.toolsets is not None:
+        changes["toolsets"] = parse_toolsets(args.toolsets)
+    return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
 
 
 def _run_emulator(args: argparse.Namespace) -> int:
@@ -110,6 +121,16 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("ARIZE_MCP_SANDBOX_RUN_SECONDS", "12"),
         metavar="S",
         help="with --sandbox: how long an emulated run takes from trigger to finish (default 12)",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="expose only tools that change nothing upstream (also ARIZE_MCP_READ_ONLY=1)",
+    )
+    parser.add_argument(
+        "--toolsets",
+        metavar="NAMES",
+        help="comma-separated tool groups to expose: tasks, runs (default all; also ARIZE_MCP_TOOLSETS)",
     )
     parser.add_argument(
         "--log-level",

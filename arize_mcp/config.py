@@ -60,6 +60,8 @@ class Settings:
     timeout_seconds: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     poll: PollSettings = field(default_factory=PollSettings)
+    read_only: bool = False
+    toolsets: frozenset[str] | None = None  # None: every toolset
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +75,8 @@ class Settings:
                 initial_seconds=_positive_float(env, "ARIZE_MCP_POLL_INITIAL_SECONDS", 1.0),
                 max_seconds=min(10.0, _positive_float(env, "ARIZE_MCP_POLL_MAX_SECONDS", 10.0)),
             ),
+            read_only=_flag(env, "ARIZE_MCP_READ_ONLY"),
+            toolsets=parse_toolsets(env.get("ARIZE_MCP_TOOLSETS", "")),
         )
 
 
@@ -103,6 +107,20 @@ def base_url_from_env(env: Mapping[str, str]) -> str:
         port = int(port_text)
     default_port = 443 if scheme == "https" else 80
     return f"{scheme}://{host}" + (f":{port}" if port and port != default_port else "")
+
+
+def parse_toolsets(text: str) -> frozenset[str] | None:
+    names = frozenset(part.strip().lower() for part in text.split(",") if part.strip())
+    return names or None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    text = env.get(name, "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1/true/yes or 0/false/no, not {text!r}")
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:

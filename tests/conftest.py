@@ -18,6 +18,9 @@ from arize_mcp.server import build_server
 API_KEY = "test-key-5f2c9a1e7b"  # distinctive, so a leak is easy to grep for
 READ_ONLY_KEY = "test-readonly-key-81d0"
 RUN_SECONDS = 0.6
+ALL_TOOLS = frozenset(
+    {"list_tasks", "get_task", "trigger_task", "get_task_run", "list_task_runs", "wait_for_task_run", "cancel_task_run"}
+)
 
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_seconds=0.01, max_delay_seconds=0.05, max_retry_after_seconds=0.2)
 FAST_POLL = PollSettings(initial_seconds=0.05, growth=1.5, max_seconds=0.2)

@@ -12,7 +12,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import stdio_client
 
-from tests.conftest import API_KEY, Upstream, stdio_params
+from tests.conftest import ALL_TOOLS, API_KEY, Upstream, stdio_params
 from tests.test_tools import error, ok
 
 pytestmark = pytest.mark.anyio
@@ -25,7 +25,7 @@ async def test_stdio_subprocess_triggers_and_waits(upper_upstream: Upstream, mod
         async with Client(transport, mode=mode) as client:
             assert client.protocol_version == ("2026-07-28" if mode == "auto" else "2025-11-25")
             tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-            assert set(tools) == {"list_tasks", "trigger_task", "get_task_run", "wait_for_task_run"}
+            assert set(tools) == ALL_TOOLS
             assert all(tool.output_schema for tool in tools.values())
             task_id = upper_upstream.emulator.task_id("Hallucination check")
             run = ok(await client.call_tool("trigger_task", {"task_id": task_id}))
@@ -49,7 +49,7 @@ async def test_stdio_without_key_starts_and_explains(upper_upstream: Upstream) -
     env = upper_upstream.env()
     del env["ARIZE_API_KEY"]
     async with Client(stdio_params(env)) as client:
-        assert len((await client.list_tools()).tools) == 4
+        assert {tool.name for tool in (await client.list_tools()).tools} == ALL_TOOLS
         text = error(await client.call_tool("list_tasks", {}))
     assert "ARIZE_API_KEY" in text and "--sandbox" in text
     assert upper_upstream.count() == 0
@@ -117,7 +117,7 @@ async def test_raw_handshake_versions(upper_upstream: Upstream, version: str, tm
             assert "trigger_task" in init["result"]["instructions"]
             await rpc.send("notifications/initialized", notify=True)
             listed = await rpc.send("tools/list", {})
-            assert listed is not None and len(listed["result"]["tools"]) == 4
+            assert listed is not None and {t["name"] for t in listed["result"]["tools"]} == ALL_TOOLS
             task_id = upper_upstream.emulator.task_id("Hallucination check")
             called = await rpc.send("tools/call", {"name": "trigger_task", "arguments": {"task_id": task_id}})
             assert called is not None and called["result"]["structuredContent"]["status"] == "pending"

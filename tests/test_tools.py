@@ -11,7 +11,7 @@ from mcp.types import CallToolResult
 
 from arize_mcp.config import ApiKey
 from arize_mcp.server import build_server
-from tests.conftest import API_KEY, READ_ONLY_KEY, Upstream
+from tests.conftest import ALL_TOOLS, API_KEY, READ_ONLY_KEY, Upstream
 
 pytestmark = pytest.mark.anyio
 
@@ -200,12 +200,15 @@ async def test_forbidden_key_says_what_to_check(upstream: Upstream) -> None:
 async def test_no_key_server_lists_tools_and_explains(upstream: Upstream) -> None:
     async with Client(build_server(upstream.settings(api_key=None))) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
-        assert names == {"list_tasks", "trigger_task", "get_task_run", "wait_for_task_run"}
+        assert names == ALL_TOOLS
         for name, arguments in [
             ("list_tasks", {}),
             ("trigger_task", {"task_id": "abc"}),
             ("get_task_run", {"run_id": "abc"}),
             ("wait_for_task_run", {"run_id": "abc"}),
+            ("get_task", {"task_name": "abc"}),
+            ("list_task_runs", {"task_id": "abc"}),
+            ("cancel_task_run", {"run_id": "abc"}),
         ]:
             text = error(await client.call_tool(name, arguments))
             assert "ARIZE_API_KEY" in text and "--sandbox" in text

@@ -15,6 +15,7 @@ class ToolSpec:
     handler: Callable[..., Any]
     name: str
     title: str
+    toolset: str
     read_only: bool
     destructive: bool = False
     idempotent: bool = False

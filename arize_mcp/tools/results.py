@@ -45,6 +45,10 @@ class ArgumentError(ValueError):
     """A tool argument that cannot be used; reported to the caller and nothing is sent."""
 
 
+class ActionableError(Exception):
+    """A failure whose message already tells the agent what to do; shown as it is."""
+
+
 def success(data: BaseModel, text: str) -> CallToolResult:
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
@@ -61,6 +65,8 @@ def describe_error(exc: Exception) -> str:
     match exc:
         case MissingApiKeyError():
             return MISSING_KEY_TEXT
+        case ActionableError():
+            return str(exc)
         case ArgumentError() | DatetimeArgumentError() | InvalidRequestError():
             return f"Invalid arguments, nothing was sent to Arize: {exc}"
         case ValidationError():
@@ -112,7 +118,7 @@ def reports_errors(
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> CallToolResult:
         try:
             return await handler(*args, **kwargs)
-        except (ArizeError, ArgumentError, DatetimeArgumentError, ValidationError) as exc:
+        except (ArizeError, ArgumentError, ActionableError, DatetimeArgumentError, ValidationError) as exc:
             log.info("%s failed: %s", handler.__name__, type(exc).__name__)
             return failure(describe_error(exc))
 

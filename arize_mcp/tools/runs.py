@@ -7,23 +7,49 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
-from arize_mcp.api.models import TaskRun, TriggerRunRequest
+from arize_mcp.api.client import ArizeClient
+from arize_mcp.api.errors import ArizeError, BadRequestError
+from arize_mcp.api.models import (
+    EVALUATION_FIELDS,
+    EXPERIMENT_FIELDS,
+    RunStatus,
+    Task,
+    TaskRun,
+    TaskType,
+    TriggerRunRequest,
+)
 from arize_mcp.runtime import runtime_of
 from arize_mcp.tools.datetimes import format_datetime, resolve_datetime
-from arize_mcp.tools.params import DataEndTime, DataStartTime, RunId, TaskId
+from arize_mcp.tools.lookup import SpaceIdOption, SpaceNameOption, TaskIdOption, TaskNameOption, find_task_id
+from arize_mcp.tools.params import Cursor, DataEndTime, DataStartTime, PageLimit, RunId, WaitTimeout
 from arize_mcp.tools.registry import ToolSpec
-from arize_mcp.tools.results import reports_errors, success
-from arize_mcp.tools.text import next_step, run_summary
+from arize_mcp.tools.results import ActionableError, describe_error, reports_errors, success
+from arize_mcp.tools.text import next_step, run_summary, run_table
+from arize_mcp.tools.waiting import WaitResult, follow_run, wait_text
 
 IdList = list[Annotated[str, Field(min_length=1, max_length=512)]]
+
+
+class TriggerResult(RootModel[TaskRun | WaitResult]):
+    """The new run (wait=false), or the wait outcome {run, terminal, waited_seconds, polls} (wait=true)."""
+
+    model_config = ConfigDict(json_schema_extra={"type": "object"})
+
+
+class TaskRunList(BaseModel):
+    task_runs: list[TaskRun] = Field(description="Runs on this page, newest first.")
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
 
 
 @reports_errors
 async def trigger_task(
     ctx: Context,
-    task_id: TaskId,
+    task_id: TaskIdOption = None,
+    task_name: TaskNameOption = None,
+    space_id: SpaceIdOption = None,
+    space_name: SpaceNameOption = None,
     data_start_time: DataStartTime = None,
     data_end_time: DataEndTime = None,
     max_spans: Annotated[
@@ -70,7 +96,15 @@ async def trigger_task(
         IdList | None,
         Field(max_length=100, description="Run-experiment tasks: evaluation tasks to trigger once it completes."),
     ] = None,
-) -> Annotated[CallToolResult, TaskRun]:
+    wait: Annotated[
+        bool,
+        Field(
+            description="true: also wait for the run like wait_for_task_run (progress notifications included) "
+            "and return {run, terminal, waited_seconds, polls}. false (default): return the new run at once."
+        ),
+    ] = False,
+    timeout_seconds: WaitTimeout = 45.0,
+) -> Annotated[CallToolResult, TriggerResult]:
     """Start a run of an Arize task and return the new task run (status 'pending').
 
     Use this to evaluate spans (evaluation tasks: template_evaluation, code_evaluation) or to run
@@ -80,7 +114,9 @@ async def trigger_task(
     dataset_version_id, max_examples or example_ids, tracing_metadata, evaluation_task_ids.
     With no fields, an evaluation task evaluates from its last run until now.
 
-    Each call starts a new run. Next, call wait_for_task_run with the returned id.
+    Choose the task by task_id, or by task_name (exact, case-insensitive; narrow with space_id or
+    space_name). Each call starts a new run: after an error, check list_task_runs before calling
+    again. Next, call wait_for_task_run with the returned id, or pass wait=true to do both at once.
     """
     # Whole seconds: relative times then read cleanly in the window the result states.
     now = datetime.now(UTC).replace(microsecond=0)
@@ -100,11 +136,17 @@ async def trigger_task(
     request = TriggerRunRequest.model_validate(
         {k: v for k, v in fields.items() if v is not None}, context={"now": now}
     )
-    run = await runtime_of(ctx).client().trigger_task(task_id, request)
-    text = "\n".join(
-        part for part in (f"Triggered a new run. {run_summary(run)}", _window_sent(request), next_step(run)) if part
-    )
-    return success(run, text)
+    client = runtime_of(ctx).client()
+    resolved_id, task = await find_task_id(client, task_id, task_name, space_id, space_name)
+    try:
+        run = await client.trigger_task(resolved_id, request)
+    except BadRequestError as exc:
+        raise ActionableError(await _explain_rejection(client, exc, resolved_id, task, request)) from None
+    started = f"Triggered a new run. {run_summary(run)}"
+    if wait:
+        outcome = await follow_run(ctx, run.id, timeout_seconds)
+        return success(outcome, f"{started}\n{wait_text(outcome)}")
+    return success(run, "\n".join(part for part in (started, _window_sent(request), next_step(run)) if part))
 
 
 @reports_errors
@@ -115,6 +157,98 @@ async def get_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResult,
     """
     run = await runtime_of(ctx).client().get_task_run(run_id)
     return success(run, "\n".join(part for part in (run_summary(run), next_step(run)) if part))
+
+
+@reports_errors
+async def list_task_runs(
+    ctx: Context,
+    task_id: TaskIdOption = None,
+    task_name: TaskNameOption = None,
+    space_id: SpaceIdOption = None,
+    space_name: SpaceNameOption = None,
+    status: Annotated[
+        RunStatus | None,
+        BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
+        Field(description="Only runs with this status (any casing)."),
+    ] = None,
+    limit: PageLimit = None,
+    cursor: Cursor = None,
+) -> Annotated[CallToolResult, TaskRunList]:
+    """List a task's runs, newest first: status, counts and timing of each.
+
+    Use this to see what ran recently, to find a run id you lost, or to check whether a trigger
+    that failed with a network or server error started a run anyway before triggering again.
+    """
+    client = runtime_of(ctx).client()
+    resolved_id, _ = await find_task_id(client, task_id, task_name, space_id, space_name)
+    page = await client.list_task_runs(
+        resolved_id, status=status.value.upper() if status else None, limit=limit, cursor=cursor
+    )
+    next_cursor = page.pagination.next_cursor if page.pagination.has_more else None
+    result = TaskRunList(task_runs=page.task_runs, next_cursor=next_cursor)
+    if not result.task_runs:
+        text = f"Task {resolved_id} has no runs" + (f" with status {status.value}." if status else ".")
+    else:
+        text = run_table(result.task_runs)
+        if next_cursor:
+            text += f"\nMore runs: call list_task_runs again with cursor={next_cursor!r}."
+    return success(result, text)
+
+
+@reports_errors
+async def cancel_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResult, TaskRun]:
+    """Cancel a task run that is pending or running, and return it (status 'cancelled').
+
+    Work already done stays (its counts are kept); the rest is not processed. Cancelling a run that
+    has already ended changes nothing and says so.
+    """
+    client = runtime_of(ctx).client()
+    try:
+        run = await client.cancel_task_run(run_id)
+    except BadRequestError as exc:
+        try:
+            current = await client.get_task_run(run_id)
+        except ArizeError:
+            raise exc from None
+        if not current.is_terminal:
+            raise
+        raise ActionableError(
+            f"Nothing to cancel: run {run_id} has already ended with status {current.status.value}.\n"
+            f"{run_summary(current)}"
+        ) from None
+    return success(run, f"Cancelled. {run_summary(run)}")
+
+
+async def _explain_rejection(
+    client: ArizeClient, exc: BadRequestError, task_id: str, task: Task | None, request: TriggerRunRequest
+) -> str:
+    """Arize's 400 text, plus which fields this task's type takes when that is the likely cause."""
+    text = describe_error(exc)
+    if task is None:
+        try:
+            task = await client.get_task(task_id)
+        except ArizeError:
+            return text
+    allowed = _trigger_fields(task)
+    wrong = sorted(set(request.model_fields_set) - set(allowed))
+    if not wrong:
+        return text
+    return (
+        f"{text}\nTask {task.name!r} is a {task.type.value} task"
+        f"{' on a dataset' if task.dataset_id and task.type is not TaskType.RUN_EXPERIMENT else ''}; "
+        f"it does not take {', '.join(wrong)}. It takes: {', '.join(allowed)}.\n"
+        f"Evaluation tasks (template_evaluation, code_evaluation) take {', '.join(EVALUATION_FIELDS)} "
+        f"(data_start_time/data_end_time on projects, experiment_ids on datasets); run_experiment tasks "
+        f"take {', '.join(EXPERIMENT_FIELDS)}."
+    )
+
+
+def _trigger_fields(task: Task) -> tuple[str, ...]:
+    if task.type is TaskType.RUN_EXPERIMENT:
+        return EXPERIMENT_FIELDS
+    if task.dataset_id:
+        return ("max_spans", "override_evaluations", "experiment_ids")
+    return ("data_start_time", "data_end_time", "max_spans", "override_evaluations")
 
 
 def _resolve(value: str | None, now: datetime, argument: str) -> datetime | None:
@@ -131,6 +265,18 @@ def _window_sent(request: TriggerRunRequest) -> str:
 
 
 TOOLS = [
-    ToolSpec(trigger_task, "trigger_task", "Trigger an Arize task run", read_only=False),
-    ToolSpec(get_task_run, "get_task_run", "Get an Arize task run", read_only=True, idempotent=True),
+    ToolSpec(trigger_task, "trigger_task", "Trigger an Arize task run", toolset="runs", read_only=False),
+    ToolSpec(get_task_run, "get_task_run", "Get an Arize task run", toolset="runs", read_only=True, idempotent=True),
+    ToolSpec(
+        list_task_runs, "list_task_runs", "List an Arize task's runs", toolset="runs", read_only=True, idempotent=True
+    ),
+    ToolSpec(
+        cancel_task_run,
+        "cancel_task_run",
+        "Cancel an Arize task run",
+        toolset="runs",
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+    ),
 ]

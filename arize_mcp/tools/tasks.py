@@ -11,10 +11,11 @@ from pydantic.fields import FieldInfo
 
 from arize_mcp.api.models import Task, TaskType
 from arize_mcp.runtime import runtime_of
+from arize_mcp.tools.lookup import SpaceIdOption, SpaceNameOption, TaskIdOption, TaskNameOption, find_task_id
 from arize_mcp.tools.params import Cursor, PageLimit
 from arize_mcp.tools.registry import ToolSpec
 from arize_mcp.tools.results import reports_errors, success
-from arize_mcp.tools.text import task_line
+from arize_mcp.tools.text import task_details, task_table
 
 
 
@@ -53,7 +54,8 @@ async def list_tasks(
         space_id=space_id,
         project_id=project_id,
         dataset_id=dataset_id,
-        task_type=task_type.value if task_type else None,
+        # The current API spells enum values in capitals.
+        task_type=task_type.value.upper() if task_type else None,
         limit=limit,
         cursor=cursor,
     )
@@ -61,11 +63,33 @@ async def list_tasks(
     if not result.tasks:
         text = "No tasks match."
     else:
-        lines = [f"{len(result.tasks)} task(s): name | type | id | source | last run", *map(task_line, result.tasks)]
+        text = task_table(result.tasks)
         if result.next_cursor:
-            lines.append(f"More tasks: call list_tasks again with cursor={result.next_cursor!r}.")
-        text = "\n".join(lines)
+            text += f"\nMore tasks: call list_tasks again with cursor={result.next_cursor!r}."
     return success(result, text)
 
 
-TOOLS = [ToolSpec(list_tasks, "list_tasks", "List Arize tasks", read_only=True, idempotent=True)]
+@reports_errors
+async def get_task(
+    ctx: Context,
+    task_id: TaskIdOption = None,
+    task_name: TaskNameOption = None,
+    space_id: SpaceIdOption = None,
+    space_name: SpaceNameOption = None,
+) -> Annotated[CallToolResult, Task]:
+    """Read one task: its type, data source (project or dataset), evaluators and last run time.
+
+    Use this before trigger_task to learn which trigger fields the task takes (its type) and
+    whether it has run before (a project task's first run needs data_start_time). Give task_id, or
+    task_name (exact, case-insensitive) optionally narrowed by space_id or space_name.
+    """
+    client = runtime_of(ctx).client()
+    resolved_id, found = await find_task_id(client, task_id, task_name, space_id, space_name)
+    task = found or await client.get_task(resolved_id)
+    return success(task, task_details(task))
+
+
+TOOLS = [
+    ToolSpec(list_tasks, "list_tasks", "List Arize tasks", toolset="tasks", read_only=True, idempotent=True),
+    ToolSpec(get_task, "get_task", "Get an Arize task", toolset="tasks", read_only=True, idempotent=True),
+]

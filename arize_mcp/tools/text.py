@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from arize_mcp.api.models import RunStatus, Task, TaskRun
+from arize_mcp.api.models import RunStatus, Task, TaskRun, TaskType
 from arize_mcp.tools.datetimes import format_datetime
 
 
@@ -50,7 +50,61 @@ def next_step(run: TaskRun) -> str:
             return ""
 
 
-def task_line(task: Task) -> str:
-    source = f"project {task.project_id}" if task.project_id else f"dataset {task.dataset_id}"
-    last = format_datetime(task.last_run_at) if task.last_run_at else "never"
-    return f"{task.name} | {task.type.value} | {task.id} | {source} | last run {last}"
+def task_source(task: Task) -> str:
+    if task.project_id:
+        return f"project {task.project_id}"
+    return f"dataset {task.dataset_id}" if task.dataset_id else "unknown source"
+
+
+def task_table(tasks: list[Task]) -> str:
+    rows = [
+        (task.name, task.type.value, task.id, task_source(task), _when(task.last_run_at, "never run"))
+        for task in tasks
+    ]
+    return table(("name", "type", "id", "source", "last run"), rows)
+
+
+def task_details(task: Task) -> str:
+    lines = [
+        f"Task {task.name!r} ({task.type.value}), id {task.id}",
+        f"Source: {task_source(task)}" + (f", space {task.space_id}" if task.space_id else ""),
+        f"Last run: {_when(task.last_run_at, 'never (the first trigger needs data_start_time)')}",
+    ]
+    if task.evaluators:
+        names = ", ".join(e.evaluator_name or e.evaluator_id or "unnamed" for e in task.evaluators)
+        lines.append(f"Evaluators: {names}")
+    if task.query_filter:
+        lines.append(f"Filter: {task.query_filter}")
+    if task.type is TaskType.RUN_EXPERIMENT:
+        lines.append("Trigger with experiment_name (new, unique in the dataset); optional max_examples or example_ids.")
+    elif task.dataset_id:
+        lines.append("Trigger with optional experiment_ids; no data window (dataset-based).")
+    else:
+        lines.append("Trigger with a data window (data_start_time/data_end_time) or none to continue from the last run.")
+    return "\n".join(lines)
+
+
+def run_table(runs: list[TaskRun], now: datetime | None = None) -> str:
+    rows = []
+    for run in runs:
+        duration = run_duration(run, now)
+        rows.append(
+            (
+                run.id,
+                run.status.value,
+                f"{run.num_successes:,}/{run.num_errors:,}/{run.num_skipped:,}",
+                "-" if duration is None else f"{duration:.0f} s",
+                format_datetime(run.created_at),
+            )
+        )
+    return table(("run id", "status", "ok/errors/skipped", "duration", "created"), rows)
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = [" | ".join(header), " | ".join("---" for _ in header)]
+    lines.extend(" | ".join(cell.replace("|", "/") for cell in row) for row in rows)
+    return "\n".join(lines)
+
+
+def _when(value: datetime | None, missing: str) -> str:
+    return format_datetime(value) if value else missing

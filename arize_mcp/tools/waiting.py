@@ -82,15 +82,14 @@ class RunWaiter:
         return WaitResult(run=run, terminal=run.is_terminal, waited_seconds=self._clock() - started, polls=polls)
 
 
-async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float) -> CallToolResult:
-    """Wait for a run, reporting each poll as a progress notification, and word the outcome."""
+async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float) -> WaitResult:
+    """Wait for a run, reporting each snapshot as a progress notification."""
     runtime = runtime_of(ctx)
 
     async def report(run: TaskRun, polls: int, waited: float) -> None:
         await ctx.report_progress(polls, None, progress_message(run, waited))
 
-    outcome = await RunWaiter(runtime.feeds, runtime.client()).wait(run_id, timeout_seconds, report)
-    return success(outcome, wait_text(outcome))
+    return await RunWaiter(runtime.feeds, runtime.client()).wait(run_id, timeout_seconds, report)
 
 
 def wait_text(outcome: WaitResult) -> str:
@@ -115,9 +114,17 @@ async def wait_for_task_run(
     with the same run_id. When the run ends, read run.status (completed, failed or cancelled),
     the counts, and run.failure_reason.
     """
-    return await follow_run(ctx, run_id, timeout_seconds)
+    outcome = await follow_run(ctx, run_id, timeout_seconds)
+    return success(outcome, wait_text(outcome))
 
 
 TOOLS = [
-    ToolSpec(wait_for_task_run, "wait_for_task_run", "Wait for an Arize task run", read_only=True, idempotent=True),
+    ToolSpec(
+        wait_for_task_run,
+        "wait_for_task_run",
+        "Wait for an Arize task run",
+        toolset="runs",
+        read_only=True,
+        idempotent=True,
+    ),
 ]

@@ -1,0 +1,108 @@
+"""Choosing a task by id or by name, as people and agents remember tasks by name.
+
+A name is matched exactly but case-insensitively across every page of `list_tasks`; none or
+several matches is an error listing the candidates so the agent can choose.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from arize_mcp.api.client import ArizeClient
+from arize_mcp.api.models import Task
+from arize_mcp.tools.results import ActionableError, ArgumentError
+
+# 10 pages of 100 cover any realistic space; beyond that, ask for narrowing.
+MAX_PAGES = 10
+MAX_CANDIDATES_SHOWN = 10
+
+TaskIdOption = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=512,
+        description="Task id, an opaque base64 string (from list_tasks). Give task_id or task_name, not both.",
+    ),
+]
+TaskNameOption = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=256,
+        description="Task name, matched exactly but case-insensitively; use instead of task_id.",
+    ),
+]
+SpaceIdOption = Annotated[
+    str | None,
+    Field(min_length=1, max_length=512, description="With task_name: look only in this space (by id)."),
+]
+SpaceNameOption = Annotated[
+    str | None,
+    Field(min_length=1, max_length=256, description="With task_name: look only in this space (by name)."),
+]
+
+
+class TaskLookupError(ActionableError):
+    """No task, or more than one, has the given name."""
+
+
+async def find_task_id(
+    client: ArizeClient,
+    task_id: str | None,
+    task_name: str | None,
+    space_id: str | None = None,
+    space_name: str | None = None,
+) -> tuple[str, Task | None]:
+    """The task id to use, and the Task itself when a name lookup fetched it."""
+    if (task_id is None) == (task_name is None):
+        raise ArgumentError("give exactly one of task_id or task_name")
+    if space_id is not None and space_name is not None:
+        raise ArgumentError("give space_id or space_name, not both")
+    if task_id is not None:
+        if space_id is not None or space_name is not None:
+            raise ArgumentError("space_id and space_name narrow a task_name lookup; with task_id leave them out")
+        return task_id, None
+    assert task_name is not None
+    task = await find_task_by_name(client, task_name, space_id=space_id, space_name=space_name)
+    return task.id, task
+
+
+async def find_task_by_name(
+    client: ArizeClient, name: str, *, space_id: str | None = None, space_name: str | None = None
+) -> Task:
+    wanted = name.strip().casefold()
+    if not wanted:
+        raise ArgumentError("task_name is empty")
+    similar: list[Task] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        page = await client.list_tasks(name=name.strip(), space_id=space_id, space_name=space_name, limit=100,
+                                       cursor=cursor)
+        similar.extend(page.tasks)
+        if not (page.pagination.has_more and page.pagination.next_cursor):
+            break
+        cursor = page.pagination.next_cursor
+    exact = [task for task in similar if task.name.strip().casefold() == wanted]
+    where = f" in space {space_id or space_name}" if space_id or space_name else ""
+    if len(exact) == 1:
+        return exact[0]
+    if exact:
+        raise TaskLookupError(
+            f"Could not choose a task: {len(exact)} tasks are named {name!r}{where}; call again with one task_id "
+            f"(or narrow with space_id/space_name):\n{candidates(exact)}"
+        )
+    if similar:
+        raise TaskLookupError(f"Could not choose a task: no task is named exactly {name!r}{where}. Names containing it:\n{candidates(similar)}")
+    raise TaskLookupError(f"Could not choose a task: no task is named {name!r}{where}; list_tasks shows the tasks this key can see")
+
+
+def candidates(tasks: list[Task]) -> str:
+    lines = [
+        f"- id={task.id} | name={task.name} | type={task.type.value} | space={task.space_id or 'unknown'}"
+        for task in tasks[:MAX_CANDIDATES_SHOWN]
+    ]
+    if len(tasks) > MAX_CANDIDATES_SHOWN:
+        lines.append(f"- … and {len(tasks) - MAX_CANDIDATES_SHOWN} more")
+    return "\n".join(lines)
