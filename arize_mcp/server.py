@@ -12,7 +12,7 @@ from arize_mcp.tools.registry import ToolSpec
 
 TOOLS: tuple[ToolSpec, ...] = (*tasks.TOOLS, *runs.TOOLS, *waiting.TOOLS)
 TOOLSETS: dict[str, str] = {
-    "tasks": "find and read tasks (list_tasks, get_task)",
+    "tasks": "find and read tasks",
     "runs": "trigger, read, wait for and cancel runs",
 }
 

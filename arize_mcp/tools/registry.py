@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ class ToolSpec:
             self.handler,
             name=self.name,
             title=self.title,
+            # Docstrings are written for the calling model; send them without source indentation.
+            description=inspect.cleandoc(self.handler.__doc__ or ""),
             annotations=ToolAnnotations(
                 title=self.title,
                 read_only_hint=self.read_only,
