@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from arize_mcp import __version__
 from arize_mcp.config import ConfigError, Settings
-from arize_mcp.runtime import Runtime, lifespan_for
+from arize_mcp.runtime import Drain, Runtime, lifespan_for
 from arize_mcp.tools import runs, tasks, waiting
 from arize_mcp.tools.registry import ToolSpec
 
@@ -34,7 +34,7 @@ cancel_task_run stops a pending or running run.
 """
 
 
-def build_server(settings: Settings) -> MCPServer[Runtime]:
+def build_server(settings: Settings, *, drain: Drain | None = None) -> MCPServer[Runtime]:
     server: MCPServer[Runtime] = MCPServer(
         name="arize-mcp",
         title="Arize Tasks",
@@ -42,7 +42,7 @@ def build_server(settings: Settings) -> MCPServer[Runtime]:
         version=__version__,
         instructions=INSTRUCTIONS,
         website_url="https://arize.com/docs/ax",
-        lifespan=lifespan_for(settings),
+        lifespan=lifespan_for(settings, drain),
     )
     for spec in selected_tools(settings):
         spec.register(server)

@@ -20,7 +20,7 @@ from arize_mcp.api.models import (
     TaskType,
     TriggerRunRequest,
 )
-from arize_mcp.runtime import runtime_of
+from arize_mcp.runtime import client_for
 from arize_mcp.tools.datetimes import format_datetime, resolve_datetime
 from arize_mcp.tools.lookup import SpaceIdOption, SpaceNameOption, TaskIdOption, TaskNameOption, find_task_id
 from arize_mcp.tools.params import Cursor, DataEndTime, DataStartTime, PageLimit, RunId, WaitTimeout
@@ -136,7 +136,7 @@ async def trigger_task(
     request = TriggerRunRequest.model_validate(
         {k: v for k, v in fields.items() if v is not None}, context={"now": now}
     )
-    client = runtime_of(ctx).client()
+    client = client_for(ctx)
     resolved_id, task = await find_task_id(client, task_id, task_name, space_id, space_name)
     try:
         run = await client.trigger_task(resolved_id, request)
@@ -155,7 +155,7 @@ async def get_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResult,
 
     Use this for a single look; to follow a run until it ends, call wait_for_task_run instead.
     """
-    run = await runtime_of(ctx).client().get_task_run(run_id)
+    run = await client_for(ctx).get_task_run(run_id)
     return success(run, "\n".join(part for part in (run_summary(run), next_step(run)) if part))
 
 
@@ -179,7 +179,7 @@ async def list_task_runs(
     Use this to see what ran recently, to find a run id you lost, or to check whether a trigger
     that failed with a network or server error started a run anyway before triggering again.
     """
-    client = runtime_of(ctx).client()
+    client = client_for(ctx)
     resolved_id, _ = await find_task_id(client, task_id, task_name, space_id, space_name)
     page = await client.list_task_runs(
         resolved_id, status=status.value.upper() if status else None, limit=limit, cursor=cursor
@@ -202,7 +202,7 @@ async def cancel_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResu
     Work already done stays (its counts are kept); the rest is not processed. Cancelling a run that
     has already ended changes nothing and says so.
     """
-    client = runtime_of(ctx).client()
+    client = client_for(ctx)
     try:
         run = await client.cancel_task_run(run_id)
     except BadRequestError as exc:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 
 from arize_mcp.api.models import Task, TaskType
-from arize_mcp.runtime import runtime_of
+from arize_mcp.runtime import client_for
 from arize_mcp.tools.lookup import SpaceIdOption, SpaceNameOption, TaskIdOption, TaskNameOption, find_task_id
 from arize_mcp.tools.params import Cursor, PageLimit
 from arize_mcp.tools.registry import ToolSpec
@@ -49,7 +49,7 @@ async def list_tasks(
     experiments (dataset-based); run_experiment runs a dataset through a prompt or model.
     Next: trigger_task with the chosen task's id.
     """
-    page = await runtime_of(ctx).client().list_tasks(
+    page = await client_for(ctx).list_tasks(
         name=name,
         space_id=space_id,
         project_id=project_id,
@@ -83,7 +83,7 @@ async def get_task(
     whether it has run before (a project task's first run needs data_start_time). Give task_id, or
     task_name (exact, case-insensitive) optionally narrowed by space_id or space_name.
     """
-    client = runtime_of(ctx).client()
+    client = client_for(ctx)
     resolved_id, found = await find_task_id(client, task_id, task_name, space_id, space_name)
     task = found or await client.get_task(resolved_id)
     return success(task, task_details(task))

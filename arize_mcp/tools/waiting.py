@@ -18,10 +18,10 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from arize_mcp.api.client import ArizeClient
-from arize_mcp.api.errors import TransportError
+from arize_mcp.api.errors import ArizeError, TransportError
 from arize_mcp.api.models import TaskRun
-from arize_mcp.runtime import runtime_of
-from arize_mcp.tools.feeds import RunFeeds
+from arize_mcp.runtime import client_for, runtime_of
+from arize_mcp.tools.feeds import RunCursor, RunFeeds
 from arize_mcp.tools.params import RunId, WaitTimeout
 from arize_mcp.tools.registry import ToolSpec
 from arize_mcp.tools.results import reports_errors, success
@@ -47,10 +47,16 @@ class RunWaiter:
     """Follows one run through the shared feeds until it ends or this caller's time is up."""
 
     def __init__(
-        self, feeds: RunFeeds, client: ArizeClient, *, clock: Callable[[], float] = time.monotonic
+        self,
+        feeds: RunFeeds,
+        client: ArizeClient,
+        *,
+        stop: anyio.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._feeds = feeds
         self._client = client
+        self._stop = stop
         self._clock = clock
 
     async def wait(self, run_id: str, timeout_seconds: float, on_poll: OnPoll | None = None) -> WaitResult:
@@ -66,9 +72,7 @@ class RunWaiter:
                 budget = remaining if run is not None else max(0.0, remaining) + POLL_GRACE_SECONDS
                 if budget <= 0:
                     break
-                fresh: TaskRun | None = None
-                with anyio.move_on_after(budget):
-                    fresh = await cursor.next()
+                fresh = await self._next(cursor, budget, stoppable=run is not None)
                 if fresh is None:
                     break
                 run, polls = fresh, polls + 1
@@ -81,15 +85,42 @@ class RunWaiter:
                 )
         return WaitResult(run=run, terminal=run.is_terminal, waited_seconds=self._clock() - started, polls=polls)
 
+    async def _next(self, cursor: RunCursor, budget: float, *, stoppable: bool) -> TaskRun | None:
+        """The next snapshot, or None when the budget runs out or (once we have a run) a stop is asked."""
+        stop = self._stop if stoppable else None
+        if stop is not None and stop.is_set():
+            return None
+        fresh: TaskRun | None = None
+        failure: ArizeError | None = None
+        with anyio.move_on_after(budget):
+            async with anyio.create_task_group() as group:
+                if stop is not None:
+
+                    async def cancel_on_stop() -> None:
+                        await stop.wait()
+                        group.cancel_scope.cancel()
+
+                    group.start_soon(cancel_on_stop)
+                try:
+                    fresh = await cursor.next()
+                except ArizeError as exc:
+                    # Raised outside the group, so callers see the error itself, not a group of one.
+                    failure = exc
+                group.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
+        return fresh
+
 
 async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float) -> WaitResult:
     """Wait for a run, reporting each snapshot as a progress notification."""
     runtime = runtime_of(ctx)
+    waiter = RunWaiter(runtime.feeds, client_for(ctx), stop=runtime.drain.event)
 
     async def report(run: TaskRun, polls: int, waited: float) -> None:
         await ctx.report_progress(polls, None, progress_message(run, waited))
 
-    return await RunWaiter(runtime.feeds, runtime.client()).wait(run_id, timeout_seconds, report)
+    return await waiter.wait(run_id, timeout_seconds, report)
 
 
 def wait_text(outcome: WaitResult) -> str:
