@@ -8,22 +8,33 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 
 from arize_mcp import __version__
 from arize_mcp.config import ConfigError, Settings, parse_toolsets
 
+if TYPE_CHECKING:
+    from arize_mcp.service.options import HttpOptions
+
 log = logging.getLogger("arize_mcp")
 
 SERVE_HELP = """\
-Serve the Arize Tasks MCP tools over stdio (stdout carries only MCP messages; logs go to stderr).
+Serve the Arize Tasks MCP tools: over stdio by default (stdout carries only MCP messages; logs go
+to stderr), or over Streamable HTTP with --transport http.
 
 Configuration (environment, same names as the official Arize SDK):
   ARIZE_API_KEY      API key (required for the real API; not needed with --sandbox)
   ARIZE_REGION       e.g. us-east-1b -> https://api.us-east-1b.arize.com
   ARIZE_API_HOST     explicit host (overrides ARIZE_REGION), with ARIZE_API_SCHEME and ARIZE_API_PORT
 Default endpoint: https://api.arize.com
+
+HTTP transport (environment):
+  ARIZE_MCP_AUTH_TOKEN       bearer token clients must send (required to bind a non-loopback address)
+  ARIZE_MCP_ALLOWED_HOSTS    Host header values accepted, comma-separated (host:* for any port, * for any)
+  ARIZE_MCP_ALLOWED_ORIGINS  browser Origins accepted (default: loopback origins only)
+  Clients may send their own Arize key per request in the X-Arize-Api-Key header.
 """
 
 
@@ -52,21 +63,49 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from arize_mcp.server import build_server
+    options: HttpOptions | None = None
+    if args.transport == "http":
+        from arize_mcp.service.options import options_from_env
 
+        options = options_from_env(
+            host=args.host,
+            port=args.port,
+            stateless=args.stateless,
+            json_response=args.json_response,
+            allow_unauthenticated=args.allow_unauthenticated,
+            grace_seconds=args.shutdown_grace_seconds,
+        )
+        options.check()  # before anything starts, so a refused bind leaves nothing behind
+        for name in ("arize_mcp.access", "arize_mcp.service"):
+            logging.getLogger(name).setLevel(logging.INFO)
     if args.sandbox:
         from arize_mcp.sandbox import sandbox_settings
 
         with sandbox_settings(args.sandbox_run_seconds) as settings:
             log.info("sandbox: serving against the embedded emulator at %s", settings.base_url)
-            anyio.run(build_server(_with_flags(settings, args)).run_stdio_async)
+            _run(_with_flags(settings, args), options)
         return 0
     settings = _with_flags(Settings.from_env(), args)
     if settings.api_key is None:
-        log.warning("ARIZE_API_KEY is not set: tools will answer with a missing-key error (try --sandbox)")
+        log.warning(
+            "ARIZE_API_KEY is not set: calls need a per-request X-Arize-Api-Key header (HTTP) "
+            "or answer with a missing-key error (try --sandbox)"
+        )
     log.info("serving against %s", settings.base_url)
-    anyio.run(build_server(settings).run_stdio_async)
+    _run(settings, options)
     return 0
+
+
+def _run(settings: Settings, options: HttpOptions | None) -> None:
+    """Serve over HTTP when options are given, else over stdio."""
+    if options is not None:
+        from arize_mcp.service import serve_http
+
+        serve_http(settings, options)
+    else:
+        from arize_mcp.server import build_server
+
+        anyio.run(build_server(settings).run_stdio_async)
 
 
 def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -121,6 +160,31 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("ARIZE_MCP_SANDBOX_RUN_SECONDS", "12"),
         metavar="S",
         help="with --sandbox: how long an emulated run takes from trigger to finish (default 12)",
+    )
+    transport = parser.add_argument_group("HTTP transport (for teams; see README 'Run it for a team')")
+    parser.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio (default): one client on this machine; http: Streamable HTTP at /mcp",
+    )
+    transport.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    transport.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    transport.add_argument(
+        "--stateless", action="store_true", help="make every request self-contained so any replica can answer it"
+    )
+    transport.add_argument("--json-response", action="store_true", help="answer with plain JSON instead of SSE")
+    transport.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="allow a non-loopback bind without ARIZE_MCP_AUTH_TOKEN (only behind an authenticating proxy)",
+    )
+    transport.add_argument(
+        "--shutdown-grace-seconds",
+        type=_positive,
+        default=20.0,
+        metavar="S",
+        help="on SIGTERM, how long in-flight calls may take to finish (default 20)",
     )
     parser.add_argument(
         "--read-only",

@@ -1,0 +1,166 @@
+"""The gate in front of the MCP endpoint, and the access log of every request.
+
+Checks run in this order, each before anything behind it runs: Origin (403: a browser page from
+another site), Host (421: DNS rebinding), draining (503), bearer token (401), body size (413).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+
+import anyio
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from arize_mcp.runtime import Drain
+from arize_mcp.service.options import HttpOptions
+
+access_log = logging.getLogger("arize_mcp.access")
+
+_TOOL_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, options: HttpOptions, drain: Drain) -> None:
+        self._app = app
+        self._options = options
+        self._drain = drain
+        self._hosts = options.host_patterns()
+        self._origins = options.origin_patterns()
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = time.monotonic()
+        status = 0
+        tool: str | None = None
+
+        async def send_recording(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            path = scope["path"]
+            if path != self._options.path and not path.startswith(self._options.path + "/"):
+                await self._app(scope, receive, send_recording)
+                return
+            rejection = self._reject(Headers(scope=scope))
+            if rejection is not None:
+                await rejection(scope, receive, send_recording)
+                return
+            body = b""
+            if scope["method"] == "POST":
+                body, receive = await self._read_body(receive)
+                if body is None:
+                    await _problem(413, "Request body too large")(scope, receive, send_recording)
+                    return
+                tool = tool_name(body)
+            await self._forward(scope, receive, send_recording)
+        finally:
+            access_log.info(
+                "%s %s %d %.0fms%s",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.monotonic() - started) * 1000,
+                f" tool={tool}" if tool else "",
+            )
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Callable[[Message], Awaitable[None]]) -> None:
+        counted = scope["method"] == "POST"
+        self.in_flight += counted
+        started_response = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started_response
+            started_response = started_response or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            with anyio.move_on_after(self._options.request_timeout_seconds) as scope_timeout:
+                await self._app(scope, receive, send_tracking)
+            if scope_timeout.cancelled_caught and not started_response:
+                await _problem(504, "The request took too long")(scope, receive, send)
+        finally:
+            self.in_flight -= counted
+
+    def _reject(self, headers: Headers) -> Response | None:
+        origin = headers.get("origin")
+        if origin and not _allowed(origin, self._origins):
+            return _problem(403, "Origin not allowed")
+        if not _allowed(headers.get("host", ""), self._hosts):
+            return _problem(421, "Host not allowed")
+        if self._drain.started:
+            return _problem(503, "Shutting down", {"Retry-After": "1", "Connection": "close"})
+        token = self._options.auth_token
+        if token is not None:
+            scheme, _, supplied = headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                supplied.strip().encode(), token.reveal().encode()
+            ):
+                return _problem(401, "Missing or invalid bearer token", {"WWW-Authenticate": 'Bearer realm="arize-mcp"'})
+        return None
+
+    async def _read_body(self, receive: Receive) -> tuple[bytes | None, Receive]:
+        """The whole body (None if over the limit) and a receive that replays it."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self._options.max_body_bytes:
+                return None, receive
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return body, replay
+
+
+def tool_name(body: bytes) -> str | None:
+    """The tool a `tools/call` body names, if it is safe to log."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or message.get("method") != "tools/call":
+        return None
+    name = (message.get("params") or {}).get("name")
+    return name if isinstance(name, str) and _TOOL_NAME.match(name) else None
+
+
+def _allowed(value: str, patterns: list[str]) -> bool:
+    for pattern in patterns:
+        if pattern == "*" or value == pattern:
+            return True
+        if pattern.endswith(":*") and value.startswith(pattern[:-1]) and value[len(pattern) - 1 :].isdigit():
+            return True
+    return False
+
+
+def _problem(status: int, title: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        {"status": status, "title": title}, status_code=status, headers=headers, media_type="application/problem+json"
+    )

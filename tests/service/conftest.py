@@ -1,0 +1,85 @@
+"""HTTP service fixtures: the server as a real subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx2
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class HttpServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    stderr_file: tempfile._TemporaryFileWrapper  # type: ignore[type-arg]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/mcp"
+
+    def stderr(self) -> str:
+        self.stderr_file.flush()
+        with open(self.stderr_file.name, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+    def terminate(self, timeout: float = 30) -> int:
+        """SIGTERM, then the exit code once the process has drained and stopped."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+
+@contextmanager
+def http_server(env: dict[str, str], *args: str, ready: bool = True) -> Iterator[HttpServer]:
+    port = free_port()
+    stderr_file = tempfile.NamedTemporaryFile("w+b", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arize_mcp", "--transport", "http", "--port", str(port), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr_file,
+    )
+    server = HttpServer(process, port, stderr_file)
+    try:
+        if ready:
+            wait_until_healthy(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        stderr_file.close()
+        os.unlink(stderr_file.name)
+
+
+def wait_until_healthy(server: HttpServer, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server.process.poll() is None, f"server exited early:\n{server.stderr()}"
+        try:
+            if httpx2.get(f"{server.base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx2.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"server did not become healthy:\n{server.stderr()}"
+        time.sleep(0.05)

@@ -1,0 +1,272 @@
+"""The team service over real HTTP: tools and progress, stateless replicas, single-flight polling,
+every security rule, per-request keys, and graceful SIGTERM."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.conftest import API_KEY, READ_ONLY_KEY, Upstream
+from tests.service.conftest import free_port, http_server
+from tests.test_tools import error, ok
+
+pytestmark = pytest.mark.anyio
+
+TOKEN = "team-token-3c1f0e9a"
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+@asynccontextmanager
+async def mcp_session(
+    url: str | list[str], *, headers: dict[str, str] | None = None, mode: str = "auto"
+) -> AsyncIterator[Client]:
+    """An SDK client; given several URLs, every HTTP request goes to the next one in turn."""
+    urls = [url] if isinstance(url, str) else url
+    http = httpx2.AsyncClient(
+        headers=headers, transport=RoundRobin(urls), timeout=httpx2.Timeout(30, read=60)
+    )
+    async with http, Client(streamable_http_client(urls[0], http_client=http), mode=mode) as client:
+        yield client
+
+
+class RoundRobin(httpx2.AsyncBaseTransport):
+    """A tiny load balancer: sends each request to the next server in the list."""
+
+    def __init__(self, urls: list[str]) -> None:
+        self._targets = itertools.cycle([httpx2.URL(u) for u in urls])
+        self._inner = httpx2.AsyncHTTPTransport()
+        self.sent: list[int] = []
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        target = next(self._targets)
+        request.url = request.url.copy_with(host=target.host, port=target.port)
+        request.headers["host"] = f"{target.host}:{target.port}"
+        self.sent.append(target.port or 0)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@pytest.mark.parametrize(("mode", "flags"), [("auto", ()), ("legacy", ()), ("legacy", ("--stateless",))])
+async def test_tools_and_live_progress_over_http(upper_upstream: Upstream, mode: str, flags: tuple[str, ...]) -> None:
+    with http_server(upper_upstream.env(), *flags) as server:
+        async with mcp_session(server.url, mode=mode) as client:
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            assert {"trigger_task", "wait_for_task_run"} <= names
+            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+            arrivals: list[float] = []
+
+            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                arrivals.append(anyio.current_time())
+
+            waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"]}, progress_callback=on_progress))
+            finished = anyio.current_time()
+        assert waited["terminal"] and len(arrivals) == waited["polls"] >= 2
+        # Streamed while the call ran, not delivered in a batch with the result.
+        assert finished - arrivals[0] >= 0.2
+
+
+async def test_json_response_mode(upper_upstream: Upstream) -> None:
+    with http_server(upper_upstream.env(), "--stateless", "--json-response") as server:
+        response = httpx2.post(server.url, json=INIT, headers=MCP_HEADERS, timeout=10)
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json()["result"]["serverInfo"]["name"] == "arize-mcp"
+        async with mcp_session(server.url, mode="legacy") as client:
+            assert ok(await client.call_tool("list_tasks", {}))["tasks"]
+
+
+async def test_stateless_replicas_answer_any_request(upper_upstream: Upstream) -> None:
+    env = upper_upstream.env()
+    with http_server(env, "--stateless") as one, http_server(env, "--stateless") as two:
+        async with mcp_session(one.url) as first, mcp_session(two.url) as second:
+            run = ok(await first.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+            assert ok(await second.call_tool("get_task_run", {"run_id": run["id"]}))["id"] == run["id"]
+            assert ok(await second.call_tool("wait_for_task_run", {"run_id": run["id"]}))["terminal"]
+        for mode in ("legacy", "auto"):
+            async with mcp_session([one.url, two.url], mode=mode) as client:
+                run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+                notes: list[str] = []
+
+                async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                    notes.append(message or "")
+
+                waited = ok(
+                    await client.call_tool("wait_for_task_run", {"run_id": run["id"]}, progress_callback=on_progress)
+                )
+                assert waited["terminal"] and notes
+                assert ok(await client.call_tool("get_task_run", {"run_id": run["id"]}))["status"] == "completed"
+        log_one, log_two = one.stderr(), two.stderr()
+        assert "tool=trigger_task" in log_one + log_two
+        assert "POST /mcp 200" in log_one and "POST /mcp 200" in log_two
+
+
+async def test_waits_on_one_run_share_one_poller(upper_upstream: Upstream) -> None:
+    emulator = upper_upstream.emulator
+    emulator.config.run_seconds = 2.0
+    with http_server(upper_upstream.env()) as server:
+        async with mcp_session(server.url) as client:
+
+            async def waits(count: int) -> int:
+                run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check",
+                                                                 "data_start_time": "-1h"}))
+                before = upper_upstream.count(route="get_run")
+                async with anyio.create_task_group() as group:
+                    for _ in range(count):
+                        group.start_soon(client.call_tool, "wait_for_task_run", {"run_id": run["id"]})
+                return upper_upstream.count(route="get_run") - before
+
+            alone = await waits(1)
+            together = await waits(8)
+    assert alone >= 3
+    # Eight waiters cost what one does: the same poll schedule over the same run length.
+    assert together <= alone + 1, (alone, together)
+
+
+def test_binds_loopback_by_default(upper_upstream: Upstream) -> None:
+    with http_server(upper_upstream.env()) as server:
+        assert f"serving MCP at http://127.0.0.1:{server.port}/mcp" in server.stderr()
+        with pytest.raises(httpx2.ConnectError):
+            # The same port on an address other than loopback (the wildcard) is not listening.
+            httpx2.get(f"http://0.0.0.0:{server.port}/healthz".replace("0.0.0.0", _non_loopback_address()), timeout=1)
+
+
+def _non_loopback_address() -> str:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent; this picks the outbound interface
+            address = probe.getsockname()[0]
+        except OSError:
+            address = "127.0.0.1"
+    if address.startswith("127."):
+        pytest.skip("this machine has no non-loopback IPv4 address to probe")
+    return address
+
+
+def test_public_bind_without_auth_is_refused(upper_upstream: Upstream) -> None:
+    refused = subprocess.run(
+        [sys.executable, "-m", "arize_mcp", "--transport", "http", "--host", "0.0.0.0", "--port", str(free_port())],
+        env=upper_upstream.env(), capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+    )
+    assert refused.returncode == 2
+    assert "refusing to listen on 0.0.0.0" in refused.stderr and "ARIZE_MCP_AUTH_TOKEN" in refused.stderr
+    assert "--allow-unauthenticated" in refused.stderr
+    with http_server(upper_upstream.env(ARIZE_MCP_AUTH_TOKEN=TOKEN), "--host", "0.0.0.0") as server:
+        assert httpx2.get(f"{server.base}/healthz", timeout=5).status_code == 200
+    with http_server(upper_upstream.env(), "--host", "0.0.0.0", "--allow-unauthenticated") as server:
+        assert httpx2.get(f"{server.base}/healthz", timeout=5).status_code == 200
+
+
+async def test_origin_host_token_and_body_rules(upper_upstream: Upstream) -> None:
+    with http_server(upper_upstream.env(ARIZE_MCP_AUTH_TOKEN=TOKEN)) as server:
+        good = {**MCP_HEADERS, "Authorization": f"Bearer {TOKEN}"}
+
+        def post(headers: dict[str, str], body: object = INIT) -> httpx2.Response:
+            return httpx2.post(server.url, content=json.dumps(body), headers=headers, timeout=10)
+
+        foreign = post({**MCP_HEADERS, "Origin": "https://evil.example"})  # no token either: 403 comes first
+        assert foreign.status_code == 403 and foreign.json()["title"] == "Origin not allowed"
+        assert post({**good, "Host": "attacker.example"}).status_code == 421
+        missing = post(MCP_HEADERS)
+        assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
+        assert post({**MCP_HEADERS, "Authorization": "Bearer wrong"}).status_code == 401
+        assert post({**MCP_HEADERS, "Authorization": f"Basic {TOKEN}"}).status_code == 401
+        assert post({**good, "Origin": f"http://localhost:{server.port}"}).status_code == 200
+        assert post(good, {"padding": "x" * (1024 * 1024 + 1)}).status_code == 413
+        assert post(good).status_code == 200
+        # Probes need no token and reveal nothing.
+        for probe in ("/healthz", "/readyz"):
+            response = httpx2.get(f"{server.base}{probe}", timeout=10)
+            assert response.status_code == 200
+            assert upper_upstream.url not in response.text and TOKEN not in response.text
+        async with mcp_session(server.url, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            assert ok(await client.call_tool("list_tasks", {}))["tasks"]
+        logs = server.stderr()
+    assert TOKEN not in logs and API_KEY not in logs
+    assert "POST /mcp 403" in logs and "POST /mcp 401" in logs and "POST /mcp 413" in logs
+
+
+async def test_readyz_reports_an_unreachable_upstream(upper_upstream: Upstream) -> None:
+    env = upper_upstream.env(ARIZE_API_PORT=str(free_port()))
+    with http_server(env) as server:
+        response = httpx2.get(f"{server.base}/readyz", timeout=10)
+        assert response.status_code == 503 and response.json() == {"status": "upstream unreachable"}
+
+
+async def test_per_request_keys_are_isolated(upper_upstream: Upstream) -> None:
+    env = upper_upstream.env(ARIZE_MCP_LOG_LEVEL="DEBUG")
+    del env["ARIZE_API_KEY"]
+    with http_server(env, "--stateless") as server:
+        async with (
+            mcp_session(server.url, headers={"X-Arize-Api-Key": API_KEY}) as writer,
+            mcp_session(server.url, headers={"X-Arize-Api-Key": READ_ONLY_KEY}) as reader,
+            mcp_session(server.url) as nobody,
+        ):
+            outcomes: dict[str, list[bool]] = {"writer": [], "reader": []}
+
+            async def trigger(name: str, client: Client) -> None:
+                for _ in range(4):
+                    result = await client.call_tool("trigger_task", {"task_name": "Hallucination check",
+                                                                     "data_start_time": "-1h"})
+                    outcomes[name].append(not result.is_error)
+                    if result.is_error:
+                        assert "403" in error(result)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(trigger, "writer", writer)
+                group.start_soon(trigger, "reader", reader)
+            assert outcomes == {"writer": [True] * 4, "reader": [False] * 4}
+            assert ok(await reader.call_tool("list_tasks", {}))["tasks"]
+            missing = error(await nobody.call_tool("list_tasks", {}))
+            assert "ARIZE_API_KEY" in missing
+        logs = server.stderr()
+    assert API_KEY not in logs and READ_ONLY_KEY not in logs
+
+
+async def test_sigterm_drains_waits_and_exits_zero(upper_upstream: Upstream) -> None:
+    upper_upstream.emulator.config.run_seconds = 60.0
+    with http_server(upper_upstream.env(), "--shutdown-grace-seconds", "10") as server:
+        async with mcp_session(server.url) as client:
+            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+            polled = anyio.Event()
+
+            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                polled.set()
+
+            result: dict = {}
+
+            async def wait() -> None:
+                result.update(ok(await client.call_tool(
+                    "wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 600}, progress_callback=on_progress
+                )))
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(wait)
+                with anyio.fail_after(10):
+                    await polled.wait()
+                server.process.send_signal(15)
+                with anyio.fail_after(10):
+                    while not result:
+                        await anyio.sleep(0.05)
+            assert result["terminal"] is False and result["run"]["status"] in {"pending", "running"}
+            assert result["waited_seconds"] < 10
+        assert server.terminate() == 0
+        assert "draining" in server.stderr()
