@@ -5,7 +5,10 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 
 from arize_mcp import __version__
+from arize_mcp.completions import register_completions
 from arize_mcp.config import ConfigError, Settings
+from arize_mcp.prompts import register_prompts
+from arize_mcp.resources import register_resources
 from arize_mcp.runtime import Drain, Runtime, lifespan_for
 from arize_mcp.tools import runs, tasks, waiting
 from arize_mcp.tools.registry import ToolSpec
@@ -44,8 +47,12 @@ def build_server(settings: Settings, *, drain: Drain | None = None) -> MCPServer
         website_url="https://arize.com/docs/ax",
         lifespan=lifespan_for(settings, drain),
     )
-    for spec in selected_tools(settings):
+    tools = selected_tools(settings)
+    for spec in tools:
         spec.register(server)
+    register_resources(server)
+    register_prompts(server, available_tools={spec.name for spec in tools})
+    register_completions(server)
     return server
 
 

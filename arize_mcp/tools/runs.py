@@ -144,7 +144,14 @@ async def trigger_task(
         raise ActionableError(await _explain_rejection(client, exc, resolved_id, task, request)) from None
     started = f"Triggered a new run. {run_summary(run)}"
     if wait:
-        outcome = await follow_run(ctx, run.id, timeout_seconds)
+        try:
+            outcome = await follow_run(ctx, run.id, timeout_seconds)
+        except ArizeError as exc:
+            # The run exists: never lose its id, or the agent may trigger a second one.
+            raise ActionableError(
+                f"{started}\nBut following it failed: {describe_error(exc)}\n"
+                f"Call wait_for_task_run with run_id={run.id!r} to keep following it; do not trigger again."
+            ) from None
         return success(outcome, f"{started}\n{wait_text(outcome)}")
     return success(run, "\n".join(part for part in (started, _window_sent(request), next_step(run)) if part))
 

@@ -1,0 +1,260 @@
+"""Subscriptions to task-run resources, in both protocol eras.
+
+Handshake era (2025-06-18, 2025-11-25): `resources/subscribe` and `resources/unsubscribe`. Each
+subscription is a RunWatch in the server's task group, owned by the client's connection: it sends
+`notifications/resources/updated` on that connection's standalone channel and ends when the run
+ends, on unsubscribe, or when the connection closes.
+
+2026-07-28: `subscriptions/listen`. While a listen stream is open, each task-run URI it names is
+watched; one watch per URI, however many streams name it, publishes `ResourceUpdated` on the
+server's subscription bus, and the SDK's ListenHandler delivers it to every stream that asked.
+
+Either way the upstream polling is the shared feed's (feeds.py): it stops when no subscriber,
+waiter or listener follows the run any more.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from mcp.server.connection import Connection
+from mcp.server.context import HandlerResult, ServerRequestContext
+from mcp.server.lowlevel.server import RequestHandler
+from mcp.server.mcpserver import MCPServer
+from mcp.server.subscriptions import ResourceUpdated, SubscriptionBus
+from mcp.shared.exceptions import MCPError
+from mcp.types import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    EmptyResult,
+    SubscribeRequestParams,
+    SubscriptionsListenRequestParams,
+    UnsubscribeRequestParams,
+)
+
+from arize_mcp.api.errors import ArizeError, InvalidRequestError, NotFoundError
+from arize_mcp.resource_uris import RUN_TEMPLATE, run_id_of
+from arize_mcp.run_watch import RunWatch
+from arize_mcp.runtime import Runtime
+from arize_mcp.tools.results import describe_error
+
+log = logging.getLogger(__name__)
+
+# Each watched run is polled upstream; this keeps one client from making the server poll thousands.
+MAX_WATCHED_RUNS = 100
+
+_CONNECTION_STATE_KEY = "arize_mcp.run_watches"
+
+RequestContext = ServerRequestContext[Runtime, Any]
+
+
+def _watch_error(uri: str, exc: ArizeError) -> MCPError:
+    """The protocol error for a run that cannot be watched, coded as a resource read would be."""
+    code = INVALID_PARAMS if isinstance(exc, NotFoundError | InvalidRequestError) else INTERNAL_ERROR
+    return MCPError(code=code, message=describe_error(exc), data={"uri": uri})
+
+
+def _not_a_run(uri: str) -> MCPError:
+    return MCPError(
+        code=INVALID_PARAMS,
+        message=f"{uri} is not a task run: only {RUN_TEMPLATE} resources can be subscribed to "
+        "(percent-encode the id, '/' as %2F).",
+        data={"uri": uri},
+    )
+
+
+def _too_many() -> MCPError:
+    return MCPError(
+        code=INVALID_PARAMS,
+        message=f"At most {MAX_WATCHED_RUNS} task runs can be watched at once; stop following runs "
+        "you no longer need first.",
+    )
+
+
+def _no_channel(uri: str) -> MCPError:
+    return MCPError(
+        code=INVALID_PARAMS,
+        message="This connection cannot carry notifications (stateless HTTP has no standalone stream), "
+        "so a subscription would never report. Use subscriptions/listen (protocol 2026-07-28), or follow "
+        "the run with wait_for_task_run.",
+        data={"uri": uri},
+    )
+
+
+class ConnectionWatches:
+    """The runs one client connection subscribed to (handshake era), each with its RunWatch."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._watches: dict[str, RunWatch] = {}
+
+    @classmethod
+    def of(cls, connection: Connection) -> ConnectionWatches:
+        watches = connection.state.get(_CONNECTION_STATE_KEY)
+        if watches is None:
+            watches = connection.state[_CONNECTION_STATE_KEY] = cls(connection)
+            # Unwound when the connection closes, so a client that leaves stops its watches.
+            connection.exit_stack.callback(watches.close)
+        return watches
+
+    @property
+    def can_notify(self) -> bool:
+        return self._connection.has_standalone_channel
+
+    async def subscribe(self, runtime: Runtime, uri: str, run_id: str) -> None:
+        """Watch the run; returns once it has been read, raising if it cannot be."""
+        watch = self._watches.get(uri)
+        created = watch is None
+        if watch is None:
+            if len(self._watches) >= MAX_WATCHED_RUNS:
+                raise _too_many()
+            # Connection.notify is best-effort (a closed channel drops the notification), so a
+            # client that vanished mid-watch cannot make the watch fail.
+            notify = functools.partial(self._connection.send_resource_updated, uri)
+            watch = self._watches[uri] = RunWatch(runtime, run_id, notify)
+            runtime.tasks.start_soon(self._run, uri, watch)
+        try:
+            await watch.baseline.wait()
+        except anyio.get_cancelled_exc_class():
+            # The client gave up on this subscribe: it does not count as subscribed.
+            if created:
+                self._stop(uri, watch)
+            raise
+        if watch.error is not None:
+            raise _watch_error(uri, watch.error)
+
+    def unsubscribe(self, uri: str) -> None:
+        watch = self._watches.get(uri)
+        if watch is not None:
+            self._stop(uri, watch)
+
+    def close(self) -> None:
+        for watch in self._watches.values():
+            watch.scope.cancel()
+        self._watches.clear()
+
+    async def _run(self, uri: str, watch: RunWatch) -> None:
+        try:
+            await watch.run()
+        finally:
+            self._forget(uri, watch)
+
+    def _stop(self, uri: str, watch: RunWatch) -> None:
+        watch.scope.cancel()
+        self._forget(uri, watch)
+
+    def _forget(self, uri: str, watch: RunWatch) -> None:
+        if self._watches.get(uri) is watch:
+            del self._watches[uri]
+
+
+@dataclass(eq=False)
+class _SharedWatch:
+    watch: RunWatch
+    holders: int = 0
+
+
+class ListenWatches:
+    """One RunWatch per task-run URI named by open listen streams, publishing on the bus (2026-07-28)."""
+
+    def __init__(self, bus: SubscriptionBus) -> None:
+        self._bus = bus
+        self._shared: dict[str, _SharedWatch] = {}
+
+    @contextmanager
+    def hold(self, runtime: Runtime, uri: str, run_id: str) -> Iterator[None]:
+        """Keep the run watched while the `with` block lasts."""
+        shared = self._shared.get(uri)
+        if shared is None:
+            watch = RunWatch(runtime, run_id, functools.partial(self._bus.publish, ResourceUpdated(uri)))
+            shared = self._shared[uri] = _SharedWatch(watch)
+            runtime.tasks.start_soon(self._run, uri, shared)
+        shared.holders += 1
+        try:
+            yield
+        finally:
+            shared.holders -= 1
+            if shared.holders == 0:
+                shared.watch.scope.cancel()
+                self._forget(uri, shared)
+
+    async def _run(self, uri: str, shared: _SharedWatch) -> None:
+        try:
+            await shared.watch.run()
+        finally:
+            # An ended watch (the run is terminal) is not reused: a later listener starts afresh.
+            self._forget(uri, shared)
+
+    def _forget(self, uri: str, shared: _SharedWatch) -> None:
+        if self._shared.get(uri) is shared:
+            del self._shared[uri]
+
+
+def _connection_watches(ctx: RequestContext) -> ConnectionWatches:
+    # A new ServerSession is made for every request, so a subscription belongs to the Connection
+    # underneath, which lives as long as the client stays. A lowlevel handler's context offers no
+    # public way to it; ServerSession keeps it as `_connection`.
+    return ConnectionWatches.of(ctx.session._connection)  # noqa: SLF001
+
+
+async def _subscribe(ctx: RequestContext, params: SubscribeRequestParams) -> EmptyResult:
+    run_id = run_id_of(params.uri)
+    if run_id is None:
+        raise _not_a_run(params.uri)
+    watches = _connection_watches(ctx)
+    if not watches.can_notify:
+        raise _no_channel(params.uri)
+    await watches.subscribe(ctx.lifespan_context, params.uri, run_id)
+    return EmptyResult()
+
+
+async def _unsubscribe(ctx: RequestContext, params: UnsubscribeRequestParams) -> EmptyResult:
+    _connection_watches(ctx).unsubscribe(params.uri)
+    return EmptyResult()
+
+
+async def _listen(
+    inner: RequestHandler[Runtime, Any],
+    watches: ListenWatches,
+    ctx: RequestContext,
+    params: SubscriptionsListenRequestParams,
+) -> HandlerResult:
+    """Watch the task runs among the requested URIs for as long as the SDK's handler serves the
+    stream (until the client ends it); other URIs are the SDK's business, honoured as it decides."""
+    runs = {
+        uri: run_id
+        for uri in params.notifications.resource_subscriptions or ()
+        if (run_id := run_id_of(uri)) is not None
+    }
+    if len(runs) > MAX_WATCHED_RUNS:
+        raise _too_many()
+    with ExitStack() as held:
+        for uri, run_id in runs.items():
+            held.enter_context(watches.hold(ctx.lifespan_context, uri, run_id))
+        # Nothing runs between here and the SDK handler's bus subscription (made before its first
+        # await), so no change to these runs can be published before this stream listens.
+        return await inner(ctx, params)
+
+
+def register_run_subscriptions(server: MCPServer[Runtime]) -> None:
+    """Serve resources/subscribe and resources/unsubscribe, and wrap subscriptions/listen."""
+    # MCPServer has no public registration for these methods; its lowlevel server takes them.
+    lowlevel = server._lowlevel_server  # noqa: SLF001
+    lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, _subscribe)
+    lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, _unsubscribe)
+    listen = lowlevel.get_request_handler("subscriptions/listen")
+    if listen is None:  # the server was built with subscriptions=False
+        return
+    # The bus MCPServer hands its own ListenHandler; publishing there reaches every open stream.
+    watches = ListenWatches(server._subscriptions)  # noqa: SLF001
+    lowlevel.add_request_handler(
+        "subscriptions/listen",
+        SubscriptionsListenRequestParams,
+        functools.partial(_listen, listen.handler, watches),
+    )
