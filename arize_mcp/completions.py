@@ -23,7 +23,7 @@ from arize_mcp.api.errors import ArizeError
 from arize_mcp.api.models import Task, TaskRun, TaskType
 from arize_mcp.prompts import EVALUATE_PROMPT, EXPERIMENT_PROMPT, WINDOW_EXAMPLES
 from arize_mcp.resource_uris import RUN_TEMPLATE, TASK_TEMPLATE
-from arize_mcp.runtime import Runtime
+from arize_mcp.runtime import Runtime, request_headers
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ async def complete(ctx: ServerRequestContext[Runtime, Any], params: CompleteRequ
     if suggest is not None:
         with anyio.move_on_after(TIMEOUT_SECONDS):
             try:
-                values = await suggest(ctx.lifespan_context.client(), params.argument.value)
+                values = await suggest(ctx.lifespan_context.client(request_headers(ctx)), params.argument.value)
             except ArizeError as exc:
                 log.info("no suggestions for %s: %s", params.argument.name, type(exc).__name__)
     return CompleteResult(

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import ArizeError, InvalidRequestError, NotFoundError
 from arize_mcp.resource_uris import OPAQUE_IDS, RUN_TEMPLATE, TASK_TEMPLATE
-from arize_mcp.runtime import Runtime, runtime_of
+from arize_mcp.runtime import Runtime, client_for
 from arize_mcp.subscriptions import register_run_subscriptions
 from arize_mcp.tools.results import describe_error
 
@@ -45,7 +45,7 @@ async def _read(ctx: Context[Runtime, Any], get: Callable[[ArizeClient], Awaitab
     # Anticipated failures become resource errors whose message says what to check; the SDK
     # reports ResourceNotFoundError as invalid params and ResourceError as an internal error.
     try:
-        item = await get(runtime_of(ctx).client())
+        item = await get(client_for(ctx))
     except (NotFoundError, InvalidRequestError) as exc:
         raise ResourceNotFoundError(describe_error(exc)) from None
     except ArizeError as exc:

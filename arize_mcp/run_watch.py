@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
+from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import ArizeError
 from arize_mcp.runtime import Runtime
 from arize_mcp.tools.feeds import RunCursor
@@ -31,8 +32,9 @@ class RunWatch:
     `scope` cancels the watch; `baseline` is set once the first read has an outcome.
     """
 
-    def __init__(self, runtime: Runtime, run_id: str, on_change: OnChange) -> None:
+    def __init__(self, runtime: Runtime, client: ArizeClient, run_id: str, on_change: OnChange) -> None:
         self.run_id = run_id
+        self._client = client
         self.scope = anyio.CancelScope()
         self.baseline = anyio.Event()
         self.error: ArizeError | None = None
@@ -42,7 +44,7 @@ class RunWatch:
     async def run(self) -> None:
         """Run until the run ends or the scope is cancelled; never raises (it runs in the server's
         task group, which one failed watch must not bring down)."""
-        client = self._runtime.client()
+        client = self._client
         fetch = functools.partial(client.get_task_run, self.run_id, retry_rate_limits=False)
         try:
             with self.scope:

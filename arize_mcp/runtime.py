@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 import httpx2
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 
 from arize_mcp.api.client import ArizeClient
@@ -79,6 +80,11 @@ def lifespan_for(settings: Settings, drain: Drain | None = None):  # noqa: ANN20
 
 def runtime_of(ctx: Context[Any, Any]) -> Runtime:
     return ctx.request_context.lifespan_context
+
+
+def request_headers(ctx: ServerRequestContext[Any, Any]) -> Mapping[str, str] | None:
+    """The HTTP headers of a lowlevel handler's request (None on stdio)."""
+    return getattr(ctx.request, "headers", None)
 
 
 def client_for(ctx: Context[Any, Any]) -> ArizeClient:

@@ -38,10 +38,11 @@ from mcp.types import (
     UnsubscribeRequestParams,
 )
 
+from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import ArizeError, InvalidRequestError, NotFoundError
 from arize_mcp.resource_uris import RUN_TEMPLATE, run_id_of
 from arize_mcp.run_watch import RunWatch
-from arize_mcp.runtime import Runtime
+from arize_mcp.runtime import Runtime, request_headers
 from arize_mcp.tools.results import describe_error
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ class ConnectionWatches:
     def can_notify(self) -> bool:
         return self._connection.has_standalone_channel
 
-    async def subscribe(self, runtime: Runtime, uri: str, run_id: str) -> None:
+    async def subscribe(self, runtime: Runtime, client: ArizeClient, uri: str, run_id: str) -> None:
         """Watch the run; returns once it has been read, raising if it cannot be."""
         watch = self._watches.get(uri)
         created = watch is None
@@ -117,7 +118,7 @@ class ConnectionWatches:
             # Connection.notify is best-effort (a closed channel drops the notification), so a
             # client that vanished mid-watch cannot make the watch fail.
             notify = functools.partial(self._connection.send_resource_updated, uri)
-            watch = self._watches[uri] = RunWatch(runtime, run_id, notify)
+            watch = self._watches[uri] = RunWatch(runtime, client, run_id, notify)
             runtime.tasks.start_soon(self._run, uri, watch)
         try:
             await watch.baseline.wait()
@@ -165,16 +166,18 @@ class ListenWatches:
 
     def __init__(self, bus: SubscriptionBus) -> None:
         self._bus = bus
-        self._shared: dict[str, _SharedWatch] = {}
+        # Keyed by credential identity too: a watch polls with its caller's key, never another's.
+        self._shared: dict[tuple[str, str], _SharedWatch] = {}
 
     @contextmanager
-    def hold(self, runtime: Runtime, uri: str, run_id: str) -> Iterator[None]:
+    def hold(self, runtime: Runtime, client: ArizeClient, uri: str, run_id: str) -> Iterator[None]:
         """Keep the run watched while the `with` block lasts."""
-        shared = self._shared.get(uri)
+        key = (client.identity, uri)
+        shared = self._shared.get(key)
         if shared is None:
-            watch = RunWatch(runtime, run_id, functools.partial(self._bus.publish, ResourceUpdated(uri)))
-            shared = self._shared[uri] = _SharedWatch(watch)
-            runtime.tasks.start_soon(self._run, uri, shared)
+            watch = RunWatch(runtime, client, run_id, functools.partial(self._bus.publish, ResourceUpdated(uri)))
+            shared = self._shared[key] = _SharedWatch(watch)
+            runtime.tasks.start_soon(self._run, key, shared)
         shared.holders += 1
         try:
             yield
@@ -182,18 +185,18 @@ class ListenWatches:
             shared.holders -= 1
             if shared.holders == 0:
                 shared.watch.scope.cancel()
-                self._forget(uri, shared)
+                self._forget(key, shared)
 
-    async def _run(self, uri: str, shared: _SharedWatch) -> None:
+    async def _run(self, key: tuple[str, str], shared: _SharedWatch) -> None:
         try:
             await shared.watch.run()
         finally:
             # An ended watch (the run is terminal) is not reused: a later listener starts afresh.
-            self._forget(uri, shared)
+            self._forget(key, shared)
 
-    def _forget(self, uri: str, shared: _SharedWatch) -> None:
-        if self._shared.get(uri) is shared:
-            del self._shared[uri]
+    def _forget(self, key: tuple[str, str], shared: _SharedWatch) -> None:
+        if self._shared.get(key) is shared:
+            del self._shared[key]
 
 
 def _connection_watches(ctx: RequestContext) -> ConnectionWatches:
@@ -210,7 +213,8 @@ async def _subscribe(ctx: RequestContext, params: SubscribeRequestParams) -> Emp
     watches = _connection_watches(ctx)
     if not watches.can_notify:
         raise _no_channel(params.uri)
-    await watches.subscribe(ctx.lifespan_context, params.uri, run_id)
+    runtime = ctx.lifespan_context
+    await watches.subscribe(runtime, runtime.client(request_headers(ctx)), params.uri, run_id)
     return EmptyResult()
 
 
@@ -234,9 +238,11 @@ async def _listen(
     }
     if len(runs) > MAX_WATCHED_RUNS:
         raise _too_many()
+    runtime = ctx.lifespan_context
+    client = runtime.client(request_headers(ctx))
     with ExitStack() as held:
         for uri, run_id in runs.items():
-            held.enter_context(watches.hold(ctx.lifespan_context, uri, run_id))
+            held.enter_context(watches.hold(runtime, client, uri, run_id))
         # Nothing runs between here and the SDK handler's bus subscription (made before its first
         # await), so no change to these runs can be published before this stream listens.
         return await inner(ctx, params)
