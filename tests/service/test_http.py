@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from urllib.parse import quote
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from tests.conftest import API_KEY, READ_ONLY_KEY, Upstream
 from tests.service.conftest import free_port, http_server
@@ -237,6 +239,11 @@ async def test_per_request_keys_are_isolated(upper_upstream: Upstream) -> None:
             assert ok(await reader.call_tool("list_tasks", {}))["tasks"]
             missing = error(await nobody.call_tool("list_tasks", {}))
             assert "ARIZE_API_KEY" in missing
+            # Resources read with the caller's key too.
+            task_uri = "arize://tasks/" + quote(upper_upstream.emulator.task_id("Hallucination check"), safe="")
+            assert (await reader.read_resource(task_uri)).contents
+            with pytest.raises(MCPError):
+                await nobody.read_resource(task_uri)
         logs = server.stderr()
     assert API_KEY not in logs and READ_ONLY_KEY not in logs
 
