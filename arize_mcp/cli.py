@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from arize_mcp import __version__
-from arize_mcp.config import ConfigError, Settings, parse_toolsets
+from arize_mcp.config import ConfigError, Settings, env_flag, parse_toolsets
 
 if TYPE_CHECKING:
     from arize_mcp.service.options import HttpOptions
@@ -39,7 +39,11 @@ HTTP transport (environment):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    try:
+        parser = _parser()
+    except ConfigError as exc:
+        print(f"arize-mcp: configuration error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     from arize_mcp.logs import configure_logging
 
@@ -152,7 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sandbox",
         action="store_true",
-        help="serve against an embedded Arize emulator seeded with demo tasks; needs no account or key",
+        default=env_flag(os.environ, "ARIZE_MCP_SANDBOX"),
+        help="serve against an embedded Arize emulator seeded with demo tasks; needs no account or key "
+        "(also ARIZE_MCP_SANDBOX=1)",
     )
     parser.add_argument(
         "--sandbox-run-seconds",

@@ -75,7 +75,7 @@ class Settings:
                 initial_seconds=_positive_float(env, "ARIZE_MCP_POLL_INITIAL_SECONDS", 1.0),
                 max_seconds=min(10.0, _positive_float(env, "ARIZE_MCP_POLL_MAX_SECONDS", 10.0)),
             ),
-            read_only=_flag(env, "ARIZE_MCP_READ_ONLY"),
+            read_only=env_flag(env, "ARIZE_MCP_READ_ONLY"),
             toolsets=parse_toolsets(env.get("ARIZE_MCP_TOOLSETS", "")),
         )
 
@@ -114,7 +114,7 @@ def parse_toolsets(text: str) -> frozenset[str] | None:
     return names or None
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
+def env_flag(env: Mapping[str, str], name: str) -> bool:
     text = env.get(name, "").strip().lower()
     if text in ("", "0", "false", "no", "off"):
         return False

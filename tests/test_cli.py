@@ -40,10 +40,11 @@ def test_console_script_is_installed() -> None:
     assert result.returncode == 0 and result.stdout.startswith("arize-mcp ")
 
 
-def test_bad_configuration_is_a_clear_startup_error() -> None:
-    result = run(env={**os.environ, "ARIZE_API_SCHEME": "gopher"})
+@pytest.mark.parametrize(("name", "value"), [("ARIZE_API_SCHEME", "gopher"), ("ARIZE_MCP_SANDBOX", "maybe")])
+def test_bad_configuration_is_a_clear_startup_error(name: str, value: str) -> None:
+    result = run(env={**os.environ, name: value})
     assert result.returncode == 2
-    assert "ARIZE_API_SCHEME" in result.stderr and result.stdout == ""
+    assert name in result.stderr and result.stdout == ""
 
 
 def test_demo_runs_end_to_end() -> None:

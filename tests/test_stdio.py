@@ -55,9 +55,15 @@ async def test_stdio_without_key_starts_and_explains(upper_upstream: Upstream) -
     assert upper_upstream.count() == 0
 
 
-async def test_sandbox_needs_no_account() -> None:
+@pytest.mark.parametrize("switch", ["flag", "environment"])
+async def test_sandbox_needs_no_account(switch: str) -> None:
     env = {"PATH": "/usr/bin:/bin", "ARIZE_API_KEY": "must-not-be-used", "ARIZE_API_HOST": "example.invalid"}
-    async with Client(stdio_params(env, "--sandbox", "--sandbox-run-seconds", "1")) as client:
+    args = ["--sandbox-run-seconds", "1"]
+    if switch == "flag":
+        args.append("--sandbox")
+    else:
+        env["ARIZE_MCP_SANDBOX"] = "true"
+    async with Client(stdio_params(env, *args)) as client:
         tasks = ok(await client.call_tool("list_tasks", {}))["tasks"]
         names = {task["name"] for task in tasks}
         assert {"Hallucination check", "Prompt v2 experiment"} <= names

@@ -1,0 +1,41 @@
+"""Session fixtures that provision the real client tools on first use (see provision.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.integrations.provision import (
+    REPO_ROOT,
+    UV_REQUIREMENTS,
+    ensure_npm_tools,
+    ensure_venv,
+    requirements_file,
+)
+
+EXAMPLES = REPO_ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def npm_bin() -> Path:
+    """`node_modules/.bin` holding mcpb, the MCP Inspector and Claude Code."""
+    return ensure_npm_tools()
+
+
+@pytest.fixture(scope="session")
+def uv_bin() -> Path:
+    """A `bin` directory with uv, the runner an MCPB bundle of type "uv" is started with."""
+    return ensure_venv("uv", UV_REQUIREMENTS)
+
+
+@pytest.fixture(scope="session")
+def langchain_python() -> Path:
+    """Python of an environment with the LangChain example's requirements (the v1 MCP SDK)."""
+    return ensure_venv("langchain", requirements_file(EXAMPLES / "requirements-langchain.txt")) / "python"
+
+
+@pytest.fixture(scope="session")
+def openai_agents_python() -> Path:
+    """Python of an environment with the OpenAI Agents SDK example's requirements."""
+    return ensure_venv("openai-agents", requirements_file(EXAMPLES / "requirements-openai-agents.txt")) / "python"
