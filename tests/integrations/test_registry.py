@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import jsonschema  # type: ignore[import-untyped]  # it ships no type information
 
 import arize_mcp
 from arize_mcp.config import Settings
 from tests.integrations.launch import MANIFESTS, REPO_ROOT, load_json
 
-SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "mcp-registry-server.schema.json"
+# The published registry schema lives in the team's shared folder beside the checkout (as in CI);
+# ARIZE_MCP_SHARED_DIR points elsewhere when the checkout is not beside it.
+SHARED = Path(os.environ.get("ARIZE_MCP_SHARED_DIR") or REPO_ROOT.parent / "shared")
+SCHEMA = SHARED / "schemas" / "mcp-registry-server.schema.json"
 SERVER_JSON = MANIFESTS / "server.json"
 
 
 def test_server_json_is_valid_against_the_registry_schema() -> None:
+    assert SCHEMA.is_file(), f"the registry schema is missing at {SCHEMA} (set ARIZE_MCP_SHARED_DIR)"
     schema = load_json(SCHEMA)
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
     errors = [f"{error.json_path}: {error.message}" for error in validator.iter_errors(load_json(SERVER_JSON))]
