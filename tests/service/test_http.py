@@ -277,3 +277,27 @@ async def test_sigterm_drains_waits_and_exits_zero(upper_upstream: Upstream) -> 
             assert result["waited_seconds"] < 10
         assert server.terminate() == 0
         assert "draining" in server.stderr()
+
+
+async def test_sandbox_over_http() -> None:
+    env = {"PATH": "/usr/bin:/bin"}
+    with http_server(env, "--sandbox", "--sandbox-run-seconds", "1") as server:
+        async with mcp_session(server.url) as client:
+            waited = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check", "wait": True}))
+        assert waited["terminal"] and waited["run"]["status"] == "completed"
+
+
+def test_allowed_hosts_and_origins_are_configurable(upper_upstream: Upstream) -> None:
+    env = upper_upstream.env(
+        ARIZE_MCP_ALLOWED_HOSTS="mcp.internal.example:*", ARIZE_MCP_ALLOWED_ORIGINS="https://ide.example"
+    )
+    with http_server(env) as server:
+
+        def post(**headers: str) -> int:
+            return httpx2.post(server.url, json=INIT, headers={**MCP_HEADERS, **headers}, timeout=10).status_code
+
+        assert post(Host=f"mcp.internal.example:{server.port}") == 200
+        assert post(Host=f"mcp.internal.example:{server.port}", Origin="https://ide.example") == 200
+        # Configuring the lists replaces the loopback defaults.
+        assert post() == 421
+        assert post(Host=f"mcp.internal.example:{server.port}", Origin=f"http://localhost:{server.port}") == 403
