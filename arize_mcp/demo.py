@@ -58,8 +58,9 @@ async def run_demo(run_seconds: float = 8.0, out: TextIO | None = None) -> int:
                     say(line)
 
             waited = _checked(
-                await client.call_tool("wait_for_task_run", {"run_id": run_id, "timeout_seconds": 120},
-                                       progress_callback=show)
+                await client.call_tool(
+                    "wait_for_task_run", {"run_id": run_id, "timeout_seconds": 120}, progress_callback=show
+                )
             )
             if live:
                 say()

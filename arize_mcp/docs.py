@@ -51,9 +51,8 @@ def render(tools: list[Tool]) -> str:
         for name, spec in schema.get("properties", {}).items():
             description = spec.get("description", "").replace("|", "\\|").replace("\n", " ")
             default = "" if name in required or spec.get("default") is None else f"`{json.dumps(spec['default'])}`"
-            parts.append(
-                f"| `{name}` | {_type(spec, schema)} | {'yes' if name in required else 'no'} | {default} | {description} |"
-            )
+            needed = "yes" if name in required else "no"
+            parts.append(f"| `{name}` | {_type(spec, schema)} | {needed} | {default} | {description} |")
         parts.append("")
     parts.append(END)
     return "\n".join(parts)

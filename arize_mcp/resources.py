@@ -60,7 +60,7 @@ def register_resources(server: MCPServer[Runtime]) -> None:
         (RUN_TEMPLATE, "task_run", "Arize task run", read_run),
     ):
         description = inspect.getdoc(read)
-        server.resource(
-            template, name=name, title=title, description=description, mime_type=JSON, security=OPAQUE_IDS
-        )(read)
+        server.resource(template, name=name, title=title, description=description, mime_type=JSON, security=OPAQUE_IDS)(
+            read
+        )
     register_run_subscriptions(server)

@@ -20,7 +20,6 @@ from arize_mcp.api.client import ArizeClient
 from arize_mcp.config import ApiKey, Settings
 from arize_mcp.tools.feeds import RunFeeds
 
-
 API_KEY_HEADER = "x-arize-api-key"
 
 

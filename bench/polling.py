@@ -16,8 +16,8 @@ from mcp import Client
 
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.config import ApiKey, Settings
-from arize_mcp.logs import configure_logging
 from arize_mcp.emulator import HALLUCINATION, Emulator, EmulatorConfig, EmulatorServer
+from arize_mcp.logs import configure_logging
 from arize_mcp.server import build_server
 
 KEY = "bench-key"
@@ -28,7 +28,9 @@ async def ours(url: str, task_id: str, waiters: int) -> float:
     """Seconds from the run's end until every waiter has seen it."""
     settings = Settings(base_url=url, api_key=ApiKey(KEY))
     async with Client(build_server(settings)) as client:
-        run = (await client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-1h"})).structured_content
+        run = (
+            await client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-1h"})
+        ).structured_content
         assert run is not None
         async with anyio.create_task_group() as group:
             for _ in range(waiters):
@@ -61,8 +63,10 @@ async def fixed(url: str, task_id: str, waiters: int) -> float:
 
 async def main() -> None:
     configure_logging("WARNING")
-    print(f"{'run length':>10} {'waiters':>7} | {'lag ours':>8} {'lag fixed':>9} | {'reads ours':>10} "
-          f"{'reads fixed':>11} {'ratio':>6}")
+    print(
+        f"{'run length':>10} {'waiters':>7} | {'lag ours':>8} {'lag fixed':>9} | {'reads ours':>10} "
+        f"{'reads fixed':>11} {'ratio':>6}"
+    )
     for run_seconds, waiters in [(4.0, 1), (12.0, 1), (12.0, 8)]:
         emulator = Emulator(EmulatorConfig(api_keys=frozenset({KEY}), run_seconds=run_seconds))
         with EmulatorServer(emulator) as server:
@@ -73,8 +77,10 @@ async def main() -> None:
             before = len(emulator.recorded(route="get_run"))
             lag_fixed = await fixed(server.url, task_id, waiters)
             reads_fixed = len(emulator.recorded(route="get_run")) - before - 1
-        print(f"{run_seconds:>9.0f}s {waiters:>7} | {lag_ours:>7.1f}s {lag_fixed:>8.1f}s | {reads_ours:>10} "
-              f"{reads_fixed:>11} {reads_fixed / max(reads_ours, 1):>5.1f}x")
+        print(
+            f"{run_seconds:>9.0f}s {waiters:>7} | {lag_ours:>7.1f}s {lag_fixed:>8.1f}s | {reads_ours:>10} "
+            f"{reads_fixed:>11} {reads_fixed / max(reads_ours, 1):>5.1f}x"
+        )
 
 
 if __name__ == "__main__":

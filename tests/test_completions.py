@@ -9,8 +9,8 @@ from mcp.types import Completion, PromptReference, ResourceTemplateReference
 
 from arize_mcp.prompts import EVALUATE_PROMPT, EXPERIMENT_PROMPT, WINDOW_EXAMPLES
 from arize_mcp.resource_uris import RUN_TEMPLATE, TASK_TEMPLATE
-from tests.conftest import Upstream
 from arize_mcp.server import build_server
+from tests.conftest import Upstream
 from tests.test_tools import CODE_EVAL, DATASET_EVAL, EXPERIMENT, FAILING, HALLUCINATION, ok
 
 pytestmark = pytest.mark.anyio

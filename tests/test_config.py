@@ -15,7 +15,10 @@ from arize_mcp.logs import RedactingFormatter
         ({"ARIZE_REGION": "eu-west-1a"}, "https://api.eu-west-1a.arize.com"),
         ({"ARIZE_REGION": "US-EAST-1B"}, "https://api.us-east-1b.arize.com"),
         ({"ARIZE_API_HOST": "arize.internal.example", "ARIZE_REGION": "eu-west-1a"}, "https://arize.internal.example"),
-        ({"ARIZE_API_SCHEME": "http", "ARIZE_API_HOST": "127.0.0.1", "ARIZE_API_PORT": "8787"}, "http://127.0.0.1:8787"),
+        (
+            {"ARIZE_API_SCHEME": "http", "ARIZE_API_HOST": "127.0.0.1", "ARIZE_API_PORT": "8787"},
+            "http://127.0.0.1:8787",
+        ),
         ({"ARIZE_API_HOST": "api.arize.com", "ARIZE_API_PORT": "0"}, "https://api.arize.com"),
         ({"ARIZE_API_HOST": "api.arize.com", "ARIZE_API_PORT": "443"}, "https://api.arize.com"),
         ({"ARIZE_API_HOST": "http://localhost:9000/"}, "http://localhost:9000"),

@@ -47,7 +47,9 @@ def test_deployment_runs_stateless_replicas_safely() -> None:
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
-    secrets = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
+    secrets = {
+        e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})
+    }
     assert set(secrets) == {"ARIZE_MCP_AUTH_TOKEN", "ARIZE_API_KEY"}
     assert pod["terminationGracePeriodSeconds"] > args.shutdown_grace_seconds
 

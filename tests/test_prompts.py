@@ -12,8 +12,8 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, TextContent
 
 from arize_mcp.prompts import EVALUATE_PROMPT, EXPERIMENT_PROMPT
-from tests.conftest import Upstream
 from arize_mcp.server import build_server
+from tests.conftest import Upstream
 from tests.test_tools import EXPERIMENT, HALLUCINATION, ok
 
 pytestmark = pytest.mark.anyio

@@ -130,9 +130,7 @@ async def test_wrong_family_rejection_explains_the_task_type(mcp_client: Client,
     text = error(await mcp_client.call_tool("trigger_task", {"task_name": EXPERIMENT, "max_spans": 10}))
     assert "400" in text
     assert "is a run_experiment task; it does not take max_spans" in text and "experiment_name" in text
-    project = error(
-        await mcp_client.call_tool("trigger_task", {"task_name": HALLUCINATION, "experiment_ids": ["abc"]})
-    )
+    project = error(await mcp_client.call_tool("trigger_task", {"task_name": HALLUCINATION, "experiment_ids": ["abc"]}))
     assert "is a template_evaluation task; it does not take experiment_ids" in project
     assert "data_start_time" in project
 
@@ -151,8 +149,15 @@ async def test_annotations_tell_the_truth(mcp_client: Client) -> None:
 
 async def test_instructions_teach_the_workflow(mcp_client: Client) -> None:
     instructions = mcp_client.instructions or ""
-    for phrase in ("list_tasks", "trigger_task", "wait_for_task_run", "terminal=false", "failure_reason",
-                   "override_evaluations", "experiment_name"):
+    for phrase in (
+        "list_tasks",
+        "trigger_task",
+        "wait_for_task_run",
+        "terminal=false",
+        "failure_reason",
+        "override_evaluations",
+        "experiment_name",
+    ):
         assert phrase in instructions
 
 
@@ -165,8 +170,9 @@ async def test_instructions_teach_the_workflow(mcp_client: Client) -> None:
         (frozenset({"runs"}), True, READ_TOOLS - {"list_tasks", "get_task"}),
     ],
 )
-async def test_toolsets_and_read_only(upstream: Upstream, toolsets: frozenset[str] | None, read_only: bool,
-                                      expected: set[str]) -> None:
+async def test_toolsets_and_read_only(
+    upstream: Upstream, toolsets: frozenset[str] | None, read_only: bool, expected: set[str]
+) -> None:
     server = build_server(upstream.settings(toolsets=toolsets, read_only=read_only))
     async with Client(server) as client:
         assert {tool.name for tool in (await client.list_tools()).tools} == expected
@@ -180,7 +186,11 @@ def test_unknown_toolset_is_a_startup_error(upstream: Upstream) -> None:
         build_server(upstream.settings(toolsets=frozenset({"tasks", "nope"})))
     result = subprocess.run(
         [sys.executable, "-m", "arize_mcp", "--toolsets", "tasks,nope"],
-        capture_output=True, text=True, timeout=30, env=upstream.env(), stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=upstream.env(),
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2 and "unknown toolset(s) nope" in result.stderr and "tasks:" in result.stderr
     assert result.stdout == ""
@@ -190,7 +200,8 @@ def test_unknown_toolset_is_a_startup_error(upstream: Upstream) -> None:
     ("args", "env"),
     [(("--read-only",), {}), ((), {"ARIZE_MCP_READ_ONLY": "1"}), (("--toolsets", "tasks,runs", "--read-only"), {})],
 )
-async def test_read_only_from_flag_or_environment(upper_upstream: Upstream, args: tuple[str, ...],
-                                                  env: dict[str, str]) -> None:
+async def test_read_only_from_flag_or_environment(
+    upper_upstream: Upstream, args: tuple[str, ...], env: dict[str, str]
+) -> None:
     async with Client(stdio_params(upper_upstream.env(**env), *args)) as client:
         assert {tool.name for tool in (await client.list_tools()).tools} == READ_TOOLS

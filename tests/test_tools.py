@@ -120,7 +120,12 @@ async def test_experiment_trigger_sends_only_set_fields(mcp_client: Client, upst
     run = ok(
         await mcp_client.call_tool(
             "trigger_task",
-            {"task_id": task_id, "experiment_name": "prompt-v2-trial", "max_examples": 5, "tracing_metadata": {"a": "b"}},
+            {
+                "task_id": task_id,
+                "experiment_name": "prompt-v2-trial",
+                "max_examples": 5,
+                "tracing_metadata": {"a": "b"},
+            },
         )
     )
     assert run["data_start_time"] is None and run["data_end_time"] is None
@@ -175,7 +180,9 @@ async def test_upstream_problem_details_become_tool_errors(mcp_client: Client, u
     assert "400" in first_run and "Invalid request parameters" in first_run and "data_start_time" in first_run
 
     experiment = upstream.emulator.task_id(EXPERIMENT)
-    duplicate = error(await mcp_client.call_tool("trigger_task", {"task_id": experiment, "experiment_name": "baseline"}))
+    duplicate = error(
+        await mcp_client.call_tool("trigger_task", {"task_id": experiment, "experiment_name": "baseline"})
+    )
     assert "409" in duplicate and "baseline" in duplicate
 
     wrong_family = error(await mcp_client.call_tool("trigger_task", {"task_id": experiment, "max_spans": 10}))
@@ -388,5 +395,5 @@ async def test_retry_after_stretches_the_poll_interval(upstream: Upstream) -> No
     limited = next(i for i, r in enumerate(polls) if r.status == 429)
     # The poll after the 429 waited for Retry-After (1 s), not the usual <= 0.2 s interval.
     assert polls[limited + 1].at - polls[limited].at >= 0.95
-    gaps = [b.at - a.at for a, b in zip(polls[limited + 1 :], polls[limited + 2 :])]
+    gaps = [b.at - a.at for a, b in zip(polls[limited + 1 :], polls[limited + 2 :], strict=False)]
     assert gaps and max(gaps) < 0.9

@@ -249,7 +249,9 @@ class ArizeClient:
                 except ValueError:
                     raise UnexpectedResponseError(f"{method} {path} returned {status} with a non-JSON body") from None
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            retryable = (status == 429 and retry_rate_limits) or (status in _RETRYABLE_STATUSES and not creates_resource)
+            retryable = (status == 429 and retry_rate_limits) or (
+                status in _RETRYABLE_STATUSES and not creates_resource
+            )
             if retryable and not last:
                 delay = self._retry.delay(attempt, retry_after)
                 log.info("%s %s -> %d, retrying in %.1f s", method, path, status, delay)
@@ -272,9 +274,7 @@ def _api_error(response: httpx2.Response, method: str, path: str, retry_after: f
     except (ValueError, ValidationError):
         pass
     title = problem.title or response.reason_phrase or "HTTP error"
-    return api_error_class(status)(
-        status, title, problem.detail, method=method, path=path, retry_after=retry_after
-    )
+    return api_error_class(status)(status, title, problem.detail, method=method, path=path, retry_after=retry_after)
 
 
 def _describe(exc: httpx2.TransportError) -> str:

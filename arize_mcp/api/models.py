@@ -209,9 +209,7 @@ class TriggerRunRequest(BaseModel):
                     + (")" if self.data_end_time else ", the default: now)")
                 )
             if end - start > MAX_DATA_WINDOW:
-                raise ValueError(
-                    f"the data window spans {_days(end - start)} days; the API allows at most 30 days"
-                )
+                raise ValueError(f"the data window spans {_days(end - start)} days; the API allows at most 30 days")
         return self
 
     def body(self) -> dict[str, Any]:

@@ -32,9 +32,7 @@ class Counts:
     skipped: int = 0
 
     def scaled(self, fraction: float) -> Counts:
-        return Counts(
-            int(self.successes * fraction), int(self.errors * fraction), int(self.skipped * fraction)
-        )
+        return Counts(int(self.successes * fraction), int(self.errors * fraction), int(self.skipped * fraction))
 
 
 @dataclass(frozen=True)
@@ -72,9 +70,7 @@ def state_at(plan: RunPlan, now: datetime, cancelled_at: datetime | None = None)
     if cancelled_at is not None and cancelled_at <= now:
         frozen = _natural_state(plan, cancelled_at)
         if not frozen.status.is_terminal:
-            return RunState(
-                RunStatus.CANCELLED, frozen.run_started_at, cancelled_at, frozen.counts, CANCELLED_BY_USER
-            )
+            return RunState(RunStatus.CANCELLED, frozen.run_started_at, cancelled_at, frozen.counts, CANCELLED_BY_USER)
     return _natural_state(plan, now)
 
 

@@ -175,9 +175,7 @@ def _check_evaluation_tasks(task_ids: Sequence[str], tasks: Mapping[str, Task]) 
             )
 
 
-def _plan(
-    record: TaskRecord, total: int, already_labelled: str | None, now: datetime, timing: Timing
-) -> RunPlan:
+def _plan(record: TaskRecord, total: int, already_labelled: str | None, now: datetime, timing: Timing) -> RunPlan:
     if already_labelled is not None:
         outcome, counts, reason = Outcome.ALREADY_LABELLED, Counts(), already_labelled
     elif record.failure_reason is not None:

@@ -51,9 +51,7 @@ def title_for(status: int) -> str:
     return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
-def problem_response(
-    status: int, detail: str, instance: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
+def problem_response(status: int, detail: str, instance: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     title = title_for(status)
     body = ProblemDetails(
         type=_TYPE_BASE + title.lower().replace(" ", "-"),

@@ -43,7 +43,9 @@ def resolve(method: str, raw_path: str) -> PathMatch | None:
     segments = [unquote(segment) for segment in raw_path[1:].split("/")]
     for pattern, allowed, route in _ROUTES:
         if _matches(pattern, segments):
-            resource_id = next((actual for expected, actual in zip(pattern, segments) if expected is None), None)
+            resource_id = next(
+                (actual for expected, actual in zip(pattern, segments, strict=True) if expected is None), None
+            )
             return PathMatch(route if method == allowed else None, resource_id, allowed)
     return None
 
@@ -51,5 +53,5 @@ def resolve(method: str, raw_path: str) -> PathMatch | None:
 def _matches(pattern: tuple[str | None, ...], segments: list[str]) -> bool:
     return len(pattern) == len(segments) and all(
         bool(actual) if expected is None else expected == actual
-        for expected, actual in zip(pattern, segments)
+        for expected, actual in zip(pattern, segments, strict=True)
     )

@@ -361,9 +361,7 @@ def seed_demo_data(store: Store, now: datetime) -> None:
             sampling_rate=0.25,
             is_continuous=False,
             evaluators=[
-                _evaluator(
-                    store, "Hallucination", {**span_columns, "reference": "attributes.retrieval.documents"}
-                )
+                _evaluator(store, "Hallucination", {**span_columns, "reference": "attributes.retrieval.documents"})
             ],
             last_run_at=two_hours_ago,
             **common,

@@ -108,7 +108,9 @@ class Guard:
             if scheme.lower() != "bearer" or not hmac.compare_digest(
                 supplied.strip().encode(), token.reveal().encode()
             ):
-                return _problem(401, "Missing or invalid bearer token", {"WWW-Authenticate": 'Bearer realm="arize-mcp"'})
+                return _problem(
+                    401, "Missing or invalid bearer token", {"WWW-Authenticate": 'Bearer realm="arize-mcp"'}
+                )
         return None
 
     async def _read_body(self, receive: Receive) -> tuple[bytes | None, Receive]:

@@ -78,8 +78,9 @@ async def find_task_by_name(
     similar: list[Task] = []
     cursor: str | None = None
     for _ in range(MAX_PAGES):
-        page = await client.list_tasks(name=name.strip(), space_id=space_id, space_name=space_name, limit=100,
-                                       cursor=cursor)
+        page = await client.list_tasks(
+            name=name.strip(), space_id=space_id, space_name=space_name, limit=100, cursor=cursor
+        )
         similar.extend(page.tasks)
         if not (page.pagination.has_more and page.pagination.next_cursor):
             break
@@ -94,8 +95,13 @@ async def find_task_by_name(
             f"(or narrow with space_id/space_name):\n{candidates(exact)}"
         )
     if similar:
-        raise TaskLookupError(f"Could not choose a task: no task is named exactly {name!r}{where}. Names containing it:\n{candidates(similar)}")
-    raise TaskLookupError(f"Could not choose a task: no task is named {name!r}{where}; list_tasks shows the tasks this key can see")
+        raise TaskLookupError(
+            f"Could not choose a task: no task is named exactly {name!r}{where}. "
+            f"Names containing it:\n{candidates(similar)}"
+        )
+    raise TaskLookupError(
+        f"Could not choose a task: no task is named {name!r}{where}; list_tasks shows the tasks this key can see"
+    )
 
 
 def candidates(tasks: list[Task]) -> str:

@@ -81,8 +81,11 @@ async def trigger_task(
     ] = None,
     max_examples: Annotated[
         int | None,
-        Field(ge=1, le=1_000_000, description="Run-experiment tasks: run at most this many examples. "
-              "Not with example_ids."),
+        Field(
+            ge=1,
+            le=1_000_000,
+            description="Run-experiment tasks: run at most this many examples. Not with example_ids.",
+        ),
     ] = None,
     example_ids: Annotated[
         IdList | None,
@@ -133,9 +136,7 @@ async def trigger_task(
         "tracing_metadata": tracing_metadata,
         "evaluation_task_ids": evaluation_task_ids,
     }
-    request = TriggerRunRequest.model_validate(
-        {k: v for k, v in fields.items() if v is not None}, context={"now": now}
-    )
+    request = TriggerRunRequest.model_validate({k: v for k, v in fields.items() if v is not None}, context={"now": now})
     client = client_for(ctx)
     resolved_id, task = await find_task_id(client, task_id, task_name, space_id, space_name)
     try:

@@ -18,10 +18,8 @@ from arize_mcp.tools.results import reports_errors, success
 from arize_mcp.tools.text import task_details, task_table
 
 
-
 def _filter_id(what: str) -> FieldInfo:
     return Field(min_length=1, max_length=512, description=f"Only tasks in this {what} (its id).")
-
 
 
 class TaskList(BaseModel):

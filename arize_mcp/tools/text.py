@@ -58,8 +58,7 @@ def task_source(task: Task) -> str:
 
 def task_table(tasks: list[Task]) -> str:
     rows = [
-        (task.name, task.type.value, task.id, task_source(task), _when(task.last_run_at, "never run"))
-        for task in tasks
+        (task.name, task.type.value, task.id, task_source(task), _when(task.last_run_at, "never run")) for task in tasks
     ]
     return table(("name", "type", "id", "source", "last run"), rows)
 
@@ -80,7 +79,9 @@ def task_details(task: Task) -> str:
     elif task.dataset_id:
         lines.append("Trigger with optional experiment_ids; no data window (dataset-based).")
     else:
-        lines.append("Trigger with a data window (data_start_time/data_end_time) or none to continue from the last run.")
+        lines.append(
+            "Trigger with a data window (data_start_time/data_end_time) or none to continue from the last run."
+        )
     return "\n".join(lines)
 
 

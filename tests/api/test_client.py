@@ -117,7 +117,9 @@ async def test_reads_retry_dropped_connections(http: httpx2.AsyncClient, upper_u
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-async def test_trigger_is_never_resent_after_a_5xx(http: httpx2.AsyncClient, upper_upstream: Upstream, status: int) -> None:
+async def test_trigger_is_never_resent_after_a_5xx(
+    http: httpx2.AsyncClient, upper_upstream: Upstream, status: int
+) -> None:
     emulator = upper_upstream.emulator
     task_id = emulator.task_id("Hallucination check")
     emulator.faults.inject(route="trigger", status=status, after_handling=True)

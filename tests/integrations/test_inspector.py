@@ -73,8 +73,16 @@ def test_inspector_over_streamable_http(
     token = "inspector-token-51b7"
     env = {**os.environ, "HOME": str(tmp_path), "MCP_INSPECTOR_SECRET_STORE": "memory"}
     with http_server(upper_upstream.env(ARIZE_MCP_AUTH_TOKEN=token), *flags) as server:
-        base = [npm_bin / "mcp-inspector", "--cli", "--format", "json", "--transport", "http",
-                "--header", f"Authorization: Bearer {token}"]
+        base = [
+            npm_bin / "mcp-inspector",
+            "--cli",
+            "--format",
+            "json",
+            "--transport",
+            "http",
+            "--header",
+            f"Authorization: Bearer {token}",
+        ]
 
         def request(*options: str) -> dict[str, Any]:
             done = run([*base, *options, server.url], env=env, timeout=INSPECTOR_TIMEOUT)
@@ -83,10 +91,17 @@ def test_inspector_over_streamable_http(
         listed = request("--method", "tools/list")
         assert CORE_TOOLS <= {tool["name"] for tool in listed["tools"]}
         task_id = upper_upstream.emulator.task_id("Hallucination check")
-        triggered = request("--method", "tools/call", "--tool-name", "trigger_task",
-                            "--tool-args-json", json.dumps({"task_id": task_id}))
+        triggered = request(
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "trigger_task",
+            "--tool-args-json",
+            json.dumps({"task_id": task_id}),
+        )
         run_id = triggered["structuredContent"]["id"]
-        got = request("--method", "tools/call", "--tool-name", "get_task_run",
-                      "--tool-args-json", json.dumps({"run_id": run_id}))
+        got = request(
+            "--method", "tools/call", "--tool-name", "get_task_run", "--tool-args-json", json.dumps({"run_id": run_id})
+        )
         assert got["structuredContent"]["id"] == run_id
         assert "tool=get_task_run" in server.stderr()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import itertools
 import json
-from urllib.parse import quote
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 import anyio
 import httpx2
@@ -40,9 +40,7 @@ async def mcp_session(
 ) -> AsyncIterator[Client]:
     """An SDK client; given several URLs, every HTTP request goes to the next one in turn."""
     urls = [url] if isinstance(url, str) else url
-    http = httpx2.AsyncClient(
-        headers=headers, transport=RoundRobin(urls), timeout=httpx2.Timeout(30, read=60)
-    )
+    http = httpx2.AsyncClient(headers=headers, transport=RoundRobin(urls), timeout=httpx2.Timeout(30, read=60))
     async with http, Client(streamable_http_client(urls[0], http_client=http), mode=mode) as client:
         yield client
 
@@ -78,7 +76,9 @@ async def test_tools_and_live_progress_over_http(upper_upstream: Upstream, mode:
             async def on_progress(progress: float, total: float | None, message: str | None) -> None:
                 arrivals.append(anyio.current_time())
 
-            waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"]}, progress_callback=on_progress))
+            waited = ok(
+                await client.call_tool("wait_for_task_run", {"run_id": run["id"]}, progress_callback=on_progress)
+            )
             finished = anyio.current_time()
         assert waited["terminal"] and len(arrivals) == waited["polls"] >= 2
         # Streamed while the call ran, not delivered in a batch with the result.
@@ -106,7 +106,9 @@ async def test_stateless_replicas_answer_any_request(upper_upstream: Upstream) -
                 run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
                 notes: list[str] = []
 
-                async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                async def on_progress(
+                    progress: float, total: float | None, message: str | None, notes: list[str] = notes
+                ) -> None:
                     notes.append(message or "")
 
                 waited = ok(
@@ -126,8 +128,11 @@ async def test_waits_on_one_run_share_one_poller(upper_upstream: Upstream) -> No
         async with mcp_session(server.url) as client:
 
             async def waits(count: int) -> int:
-                run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check",
-                                                                 "data_start_time": "-1h"}))
+                run = ok(
+                    await client.call_tool(
+                        "trigger_task", {"task_name": "Hallucination check", "data_start_time": "-1h"}
+                    )
+                )
                 before = upper_upstream.count(route="get_run")
                 async with anyio.create_task_group() as group:
                     for _ in range(count):
@@ -166,7 +171,11 @@ def _non_loopback_address() -> str:
 def test_public_bind_without_auth_is_refused(upper_upstream: Upstream) -> None:
     refused = subprocess.run(
         [sys.executable, "-m", "arize_mcp", "--transport", "http", "--host", "0.0.0.0", "--port", str(free_port())],
-        env=upper_upstream.env(), capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+        env=upper_upstream.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
     )
     assert refused.returncode == 2
     assert "refusing to listen on 0.0.0.0" in refused.stderr and "ARIZE_MCP_AUTH_TOKEN" in refused.stderr
@@ -226,8 +235,9 @@ async def test_per_request_keys_are_isolated(upper_upstream: Upstream) -> None:
 
             async def trigger(name: str, client: Client) -> None:
                 for _ in range(4):
-                    result = await client.call_tool("trigger_task", {"task_name": "Hallucination check",
-                                                                     "data_start_time": "-1h"})
+                    result = await client.call_tool(
+                        "trigger_task", {"task_name": "Hallucination check", "data_start_time": "-1h"}
+                    )
                     outcomes[name].append(not result.is_error)
                     if result.is_error:
                         assert "403" in error(result)
@@ -261,9 +271,15 @@ async def test_sigterm_drains_waits_and_exits_zero(upper_upstream: Upstream) -> 
             result: dict = {}
 
             async def wait() -> None:
-                result.update(ok(await client.call_tool(
-                    "wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 600}, progress_callback=on_progress
-                )))
+                result.update(
+                    ok(
+                        await client.call_tool(
+                            "wait_for_task_run",
+                            {"run_id": run["id"], "timeout_seconds": 600},
+                            progress_callback=on_progress,
+                        )
+                    )
+                )
 
             async with anyio.create_task_group() as group:
                 group.start_soon(wait)
