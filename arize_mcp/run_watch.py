@@ -15,8 +15,8 @@ import anyio
 
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import ArizeError
+from arize_mcp.feeds import RunCursor
 from arize_mcp.runtime import Runtime
-from arize_mcp.tools.feeds import RunCursor
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from mcp.server.mcpserver import Context, MCPServer
 
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.config import ApiKey, Settings
-from arize_mcp.tools.feeds import RunFeeds
+from arize_mcp.feeds import RunFeeds
 
 API_KEY_HEADER = "x-arize-api-key"
 

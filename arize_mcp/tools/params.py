@@ -8,14 +8,6 @@ from pydantic import Field
 
 from arize_mcp.tools.datetimes import DATETIME_HELP
 
-TaskId = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=512,
-        description="Task id, an opaque base64 string such as 'T25saW5lVGFzazo0NTpxUndY' (from list_tasks).",
-    ),
-]
 RunId = Annotated[
     str,
     Field(

@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import ArizeError, TransportError
 from arize_mcp.api.models import TaskRun
+from arize_mcp.feeds import RunCursor, RunFeeds
 from arize_mcp.runtime import client_for, runtime_of
-from arize_mcp.tools.feeds import RunCursor, RunFeeds
 from arize_mcp.tools.params import RunId, WaitTimeout
 from arize_mcp.tools.registry import ToolSpec
 from arize_mcp.tools.results import reports_errors, success

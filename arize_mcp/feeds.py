@@ -99,10 +99,6 @@ class RunFeeds:
         self._sleep = sleep
         self._feeds: dict[tuple[str, str], RunFeed] = {}
 
-    @property
-    def active(self) -> int:
-        return len(self._feeds)
-
     @asynccontextmanager
     async def follow(self, identity: str, run_id: str, fetch: Fetch) -> AsyncIterator[RunCursor]:
         key = (identity, run_id)
