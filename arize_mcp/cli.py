@@ -34,6 +34,7 @@ HTTP transport (environment):
   ARIZE_MCP_AUTH_TOKEN       bearer token clients must send (required to bind a non-loopback address)
   ARIZE_MCP_ALLOWED_HOSTS    Host header values accepted, comma-separated (host:* for any port, * for any)
   ARIZE_MCP_ALLOWED_ORIGINS  browser Origins accepted (default: loopback origins only)
+  ARIZE_MCP_REQUEST_TIMEOUT  longest time one MCP request may take, in seconds (default 3660)
   Clients may send their own Arize key per request in the X-Arize-Api-Key header.
 """
 

@@ -70,10 +70,10 @@ class Settings:
         return cls(
             base_url=base_url_from_env(env),
             api_key=ApiKey(key) if key else None,
-            timeout_seconds=_positive_float(env, "ARIZE_MCP_HTTP_TIMEOUT", 30.0),
+            timeout_seconds=env_seconds(env, "ARIZE_MCP_HTTP_TIMEOUT", 30.0),
             poll=PollSettings(
-                initial_seconds=_positive_float(env, "ARIZE_MCP_POLL_INITIAL_SECONDS", 1.0),
-                max_seconds=min(10.0, _positive_float(env, "ARIZE_MCP_POLL_MAX_SECONDS", 10.0)),
+                initial_seconds=env_seconds(env, "ARIZE_MCP_POLL_INITIAL_SECONDS", 1.0),
+                max_seconds=min(10.0, env_seconds(env, "ARIZE_MCP_POLL_MAX_SECONDS", 10.0)),
             ),
             read_only=env_flag(env, "ARIZE_MCP_READ_ONLY"),
             toolsets=parse_toolsets(env.get("ARIZE_MCP_TOOLSETS", "")),
@@ -123,7 +123,7 @@ def env_flag(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"{name} must be 1/true/yes or 0/false/no, not {text!r}")
 
 
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
     text = env.get(name, "").strip()
     if not text:
         return default

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from arize_mcp.config import ApiKey, ConfigError
+from arize_mcp.config import ApiKey, ConfigError, env_seconds
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -78,6 +78,7 @@ def options_from_env(env: Mapping[str, str] | None = None, **flags: object) -> H
         "auth_token": ApiKey(token) if token else None,
         "allowed_hosts": _list(env.get("ARIZE_MCP_ALLOWED_HOSTS", "")),
         "allowed_origins": _list(env.get("ARIZE_MCP_ALLOWED_ORIGINS", "")),
+        "request_timeout_seconds": env_seconds(env, "ARIZE_MCP_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT_SECONDS),
     }
     values.update({name: value for name, value in flags.items() if value is not None})
     return HttpOptions(**values)  # type: ignore[arg-type]

@@ -317,3 +317,27 @@ def test_allowed_hosts_and_origins_are_configurable(upper_upstream: Upstream) ->
         # Configuring the lists replaces the loopback defaults.
         assert post() == 421
         assert post(Host=f"mcp.internal.example:{server.port}", Origin=f"http://localhost:{server.port}") == 403
+
+
+def test_request_timeout_bounds_a_call(upper_upstream: Upstream) -> None:
+    upper_upstream.emulator.config.run_seconds = 60.0
+    with http_server(upper_upstream.env(ARIZE_MCP_REQUEST_TIMEOUT="1"), "--stateless", "--json-response") as server:
+        run = httpx2.post(
+            server.url,
+            json={
+                **INIT,
+                "method": "tools/call",
+                "params": {"name": "trigger_task", "arguments": {"task_name": "Hallucination check"}},
+            },
+            headers={**MCP_HEADERS, "MCP-Protocol-Version": "2025-11-25"},
+            timeout=10,
+        ).json()["result"]["structuredContent"]
+        wait = {"name": "wait_for_task_run", "arguments": {"run_id": run["id"], "timeout_seconds": 30}}
+        response = httpx2.post(
+            server.url,
+            json={**INIT, "method": "tools/call", "params": wait},
+            headers={**MCP_HEADERS, "MCP-Protocol-Version": "2025-11-25"},
+            timeout=20,
+        )
+        assert response.status_code == 504
+        assert "POST /mcp 504" in server.stderr()
