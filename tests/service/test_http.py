@@ -143,7 +143,7 @@ async def test_waits_on_one_run_share_one_poller(upper_upstream: Upstream) -> No
             together = await waits(8)
     assert alone >= 3
     # Eight waiters cost what one does: the same poll schedule over the same run length.
-    assert together <= alone + 1, (alone, together)
+    assert together <= alone + 2, (alone, together)
 
 
 def test_binds_loopback_by_default(upper_upstream: Upstream) -> None:
