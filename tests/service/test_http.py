@@ -341,3 +341,29 @@ def test_request_timeout_bounds_a_call(upper_upstream: Upstream) -> None:
         )
         assert response.status_code == 504
         assert "POST /mcp 504" in server.stderr()
+
+
+async def test_sigterm_refuses_new_requests_and_finishes_in_flight_ones(upper_upstream: Upstream) -> None:
+    with http_server(upper_upstream.env(), "--shutdown-grace-seconds", "10") as server:
+        async with mcp_session(server.url) as client:
+            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+            upper_upstream.emulator.faults.inject(route="get_run", status=200, delay=2.0)
+            result: dict = {}
+
+            async def slow_read() -> None:
+                result.update(ok(await client.call_tool("get_task_run", {"run_id": run["id"]})))
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(slow_read)
+                with anyio.fail_after(10):
+                    while not upper_upstream.emulator.recorded(route="get_run"):
+                        await anyio.sleep(0.02)
+                server.process.send_signal(15)
+                await anyio.sleep(0.3)
+                async with httpx2.AsyncClient(timeout=5) as http:
+                    refused = await http.post(server.url, json=INIT, headers=MCP_HEADERS)
+                    ready = await http.get(f"{server.base}/readyz")
+                assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+                assert ready.status_code == 503 and ready.json() == {"status": "draining"}
+            assert result["id"] == run["id"]  # the call in flight finished normally
+        assert server.terminate() == 0
