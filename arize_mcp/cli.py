@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -13,7 +12,8 @@ from typing import TYPE_CHECKING
 import anyio
 
 from arize_mcp import __version__
-from arize_mcp.config import ConfigError, Settings, env_flag, parse_toolsets
+from arize_mcp.config import CommandDefaults, ConfigError, Settings, api_key_from_env, parse_toolsets
+from arize_mcp.grammar import GrammarError, parse_seconds
 
 if TYPE_CHECKING:
     from arize_mcp.service.options import HttpOptions
@@ -41,19 +41,19 @@ HTTP transport (environment):
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = _parser()
+        parser = _parser(CommandDefaults.from_env())
+        key = api_key_from_env()
     except ConfigError as exc:
         print(f"arize-mcp: configuration error: {exc}", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
     from arize_mcp.logs import configure_logging
 
-    key = os.environ.get("ARIZE_API_KEY", "")
-    configure_logging(args.log_level, secrets=[key])
+    configure_logging(args.log_level, secrets=[key.get_secret_value()] if key else [])
     try:
         match args.command:
             case "emulator":
-                return _run_emulator(args)
+                return _run_emulator(args, key.get_secret_value() if key else None)
             case "demo":
                 from arize_mcp.demo import run_demo
 
@@ -123,13 +123,13 @@ def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:
     return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
 
 
-def _run_emulator(args: argparse.Namespace) -> int:
+def _run_emulator(args: argparse.Namespace, env_key: str | None) -> int:
     import secrets
 
     from arize_mcp.emulator import EmulatorConfig, serve
 
-    key = os.environ.get("ARIZE_API_KEY") or args.api_key or "sandbox-" + secrets.token_urlsafe(16)
-    source = "ARIZE_API_KEY" if os.environ.get("ARIZE_API_KEY") else "--api-key" if args.api_key else "generated"
+    key = env_key or args.api_key or "sandbox-" + secrets.token_urlsafe(16)
+    source = "ARIZE_API_KEY" if env_key else "--api-key" if args.api_key else "generated"
     print(
         f"Arize emulator on http://{args.host}:{args.port} (key: {source})\n"
         f"Point a client at it: ARIZE_API_SCHEME=http ARIZE_API_HOST={args.host} ARIZE_API_PORT={args.port}"
@@ -147,7 +147,8 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(defaults: CommandDefaults | None = None) -> argparse.ArgumentParser:
+    defaults = defaults or CommandDefaults()
     parser = argparse.ArgumentParser(
         prog="arize-mcp",
         description=SERVE_HELP,
@@ -157,14 +158,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sandbox",
         action="store_true",
-        default=env_flag(os.environ, "ARIZE_MCP_SANDBOX"),
+        default=defaults.sandbox,
         help="serve against an embedded Arize emulator seeded with demo tasks; needs no account or key "
         "(also ARIZE_MCP_SANDBOX=1)",
     )
     parser.add_argument(
         "--sandbox-run-seconds",
         type=_positive,
-        default=os.environ.get("ARIZE_MCP_SANDBOX_RUN_SECONDS", "12"),
+        default=defaults.sandbox_run_seconds,
         metavar="S",
         help="with --sandbox: how long an emulated run takes from trigger to finish (default 12)",
     )
@@ -205,7 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        default=os.environ.get("ARIZE_MCP_LOG_LEVEL", "WARNING"),
+        default=defaults.log_level,
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         type=str.upper,
         help="stderr log level (default WARNING, or ARIZE_MCP_LOG_LEVEL)",
@@ -242,9 +243,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _positive(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+        return parse_seconds(text)
+    except GrammarError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

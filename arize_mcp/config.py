@@ -1,4 +1,9 @@
-"""Settings from the environment, using the official Arize SDK's variable names."""
+"""Every setting read from the environment, and the only module that reads `ARIZE_*` variables.
+
+Upstream settings use the official Arize SDK's variable names; this server's own are `ARIZE_MCP_*`.
+Values are parsed with the shared grammars (grammar.py), so `ARIZE_MCP_READ_ONLY=yes` and a prompt
+argument `yes` mean the same thing.
+"""
 
 from __future__ import annotations
 
@@ -7,80 +12,102 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from arize_mcp.api.client import RetryPolicy
+from pydantic import SecretStr
+
+from arize_mcp.api.retry import RetryPolicy
+from arize_mcp.follow.schedule import PollSchedule
+from arize_mcp.grammar import GrammarError, parse_flag, parse_seconds
 
 DEFAULT_HOST = "api.arize.com"
+DEFAULT_LOG_LEVEL = "WARNING"
+DEFAULT_SANDBOX_RUN_SECONDS = 12.0
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 3660.0  # the longest wait (3600 s) plus room to answer
+MAX_POLL_SECONDS = 10.0
 _REGION = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]+$")
+
+Env = Mapping[str, str]
 
 
 class ConfigError(ValueError):
     """The environment or command line holds a setting that cannot work."""
 
 
-class ApiKey:
-    """An API key that cannot leak through repr, str, f-strings or logging."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "ApiKey('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ApiKey) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
-@dataclass(frozen=True)
-class PollSettings:
-    """How `wait_for_task_run` spaces its polls: fast at first, then slower up to a cap."""
-
-    initial_seconds: float = 1.0
-    growth: float = 1.5
-    max_seconds: float = 10.0
-
-    def interval(self, polls_done: int) -> float:
-        return min(self.max_seconds, self.initial_seconds * self.growth ** max(0, polls_done - 1))
-
-
 @dataclass(frozen=True)
 class Settings:
+    """What the MCP server needs: where Arize is, with which key, and how to pace and present itself."""
+
     base_url: str = f"https://{DEFAULT_HOST}"
-    api_key: ApiKey | None = None
+    api_key: SecretStr | None = None
     timeout_seconds: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    poll: PollSettings = field(default_factory=PollSettings)
+    poll: PollSchedule = field(default_factory=PollSchedule)
     read_only: bool = False
     toolsets: frozenset[str] | None = None  # None: every toolset
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Env | None = None, *, upstream: bool = True) -> Settings:
+        """`upstream=False` leaves the endpoint and key at their defaults (the sandbox sets its own)."""
         env = os.environ if env is None else env
-        key = env.get("ARIZE_API_KEY", "").strip()
         return cls(
-            base_url=base_url_from_env(env),
-            api_key=ApiKey(key) if key else None,
+            base_url=base_url_from_env(env) if upstream else cls.base_url,
+            api_key=api_key_from_env(env) if upstream else None,
             timeout_seconds=env_seconds(env, "ARIZE_MCP_HTTP_TIMEOUT", 30.0),
-            poll=PollSettings(
+            poll=PollSchedule(
                 initial_seconds=env_seconds(env, "ARIZE_MCP_POLL_INITIAL_SECONDS", 1.0),
-                max_seconds=min(10.0, env_seconds(env, "ARIZE_MCP_POLL_MAX_SECONDS", 10.0)),
+                max_seconds=min(MAX_POLL_SECONDS, env_seconds(env, "ARIZE_MCP_POLL_MAX_SECONDS", MAX_POLL_SECONDS)),
             ),
             read_only=env_flag(env, "ARIZE_MCP_READ_ONLY"),
             toolsets=parse_toolsets(env.get("ARIZE_MCP_TOOLSETS", "")),
         )
 
 
-def base_url_from_env(env: Mapping[str, str]) -> str:
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The HTTP service's settings that come from the environment (the rest are flags)."""
+
+    auth_token: SecretStr | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS
+
+    @classmethod
+    def from_env(cls, env: Env | None = None) -> ServiceSettings:
+        env = os.environ if env is None else env
+        token = env.get("ARIZE_MCP_AUTH_TOKEN", "").strip()
+        return cls(
+            auth_token=SecretStr(token) if token else None,
+            allowed_hosts=_list(env.get("ARIZE_MCP_ALLOWED_HOSTS", "")),
+            allowed_origins=_list(env.get("ARIZE_MCP_ALLOWED_ORIGINS", "")),
+            request_timeout_seconds=env_seconds(env, "ARIZE_MCP_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT_SECONDS),
+        )
+
+
+@dataclass(frozen=True)
+class CommandDefaults:
+    """Defaults of command-line flags that can also be set in the environment."""
+
+    sandbox: bool = False
+    sandbox_run_seconds: float = DEFAULT_SANDBOX_RUN_SECONDS
+    log_level: str = DEFAULT_LOG_LEVEL
+
+    @classmethod
+    def from_env(cls, env: Env | None = None) -> CommandDefaults:
+        env = os.environ if env is None else env
+        return cls(
+            sandbox=env_flag(env, "ARIZE_MCP_SANDBOX"),
+            sandbox_run_seconds=env_seconds(env, "ARIZE_MCP_SANDBOX_RUN_SECONDS", DEFAULT_SANDBOX_RUN_SECONDS),
+            log_level=env.get("ARIZE_MCP_LOG_LEVEL", "").strip().upper() or DEFAULT_LOG_LEVEL,
+        )
+
+
+def api_key_from_env(env: Env | None = None) -> SecretStr | None:
+    env = os.environ if env is None else env
+    key = env.get("ARIZE_API_KEY", "").strip()
+    return SecretStr(key) if key else None
+
+
+def base_url_from_env(env: Env) -> str:
     """`ARIZE_API_HOST`/`SCHEME`/`PORT` win; else `ARIZE_REGION`; else the global host."""
     scheme = env.get("ARIZE_API_SCHEME", "").strip().lower() or "https"
     if scheme not in ("http", "https"):
@@ -114,23 +141,22 @@ def parse_toolsets(text: str) -> frozenset[str] | None:
     return names or None
 
 
-def env_flag(env: Mapping[str, str], name: str) -> bool:
-    text = env.get(name, "").strip().lower()
-    if text in ("", "0", "false", "no", "off"):
-        return False
-    if text in ("1", "true", "yes", "on"):
-        return True
-    raise ConfigError(f"{name} must be 1/true/yes or 0/false/no, not {text!r}")
+def env_flag(env: Env, name: str) -> bool:
+    try:
+        return parse_flag(env.get(name, ""))
+    except GrammarError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
 
 
-def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def env_seconds(env: Env, name: str, default: float) -> float:
     text = env.get(name, "").strip()
     if not text:
         return default
     try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
-    if not value > 0:
-        raise ConfigError(f"{name} must be greater than 0")
-    return value
+        return parse_seconds(text)
+    except GrammarError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())

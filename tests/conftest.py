@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 import pytest
 from mcp import Client, StdioServerParameters
+from pydantic import SecretStr
 
-from arize_mcp.api.client import RetryPolicy
-from arize_mcp.config import ApiKey, PollSettings, Settings
+from arize_mcp.api.retry import RetryPolicy
+from arize_mcp.config import Settings
 from arize_mcp.emulator import Emulator, EmulatorConfig, EmulatorServer
+from arize_mcp.follow import PollSchedule
 from arize_mcp.server import build_server
 
 API_KEY = "test-key-5f2c9a1e7b"  # distinctive, so a leak is easy to grep for
@@ -23,7 +25,7 @@ ALL_TOOLS = frozenset(
 )
 
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_seconds=0.01, max_delay_seconds=0.05, max_retry_after_seconds=0.2)
-FAST_POLL = PollSettings(initial_seconds=0.05, growth=1.5, max_seconds=0.2)
+FAST_POLL = PollSchedule(initial_seconds=0.05, growth=1.5, max_seconds=0.2)
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ class Upstream:
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "base_url": self.url,
-            "api_key": ApiKey(API_KEY),
+            "api_key": SecretStr(API_KEY),
             "retry": FAST_RETRY,
             "poll": FAST_POLL,
             "timeout_seconds": 5.0,

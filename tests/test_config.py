@@ -3,8 +3,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from pydantic import SecretStr
 
-from arize_mcp.config import ApiKey, ConfigError, Settings, base_url_from_env
+from arize_mcp.config import ConfigError, Settings, base_url_from_env
 from arize_mcp.logs import RedactingFormatter
 
 
@@ -45,11 +46,11 @@ def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None
 
 def test_key_is_read_and_never_shown() -> None:
     settings = Settings.from_env({"ARIZE_API_KEY": "  sk-secret-123  "})
-    assert settings.api_key is not None and settings.api_key.reveal() == "sk-secret-123"
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == "sk-secret-123"
     for text in (repr(settings), str(settings), f"{settings.api_key}", repr(settings.api_key)):
         assert "sk-secret-123" not in text
     assert Settings.from_env({"ARIZE_API_KEY": "  "}).api_key is None
-    assert ApiKey("a") == ApiKey("a") and ApiKey("a") != ApiKey("b")
+    assert SecretStr("a") == SecretStr("a") and SecretStr("a") != SecretStr("b")
 
 
 def test_poll_interval_grows_to_its_cap() -> None:

@@ -12,8 +12,9 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import stdio_client
 
+from arize_mcp.emulator import HALLUCINATION
 from tests.conftest import ALL_TOOLS, API_KEY, Upstream, stdio_params
-from tests.test_tools import error, ok
+from tests.helpers import error, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -67,7 +68,7 @@ async def test_sandbox_needs_no_account(switch: str) -> None:
         tasks = ok(await client.call_tool("list_tasks", {}))["tasks"]
         names = {task["name"] for task in tasks}
         assert {"Hallucination check", "Prompt v2 experiment"} <= names
-        task_id = next(task["id"] for task in tasks if task["name"] == "Hallucination check")
+        task_id = next(task["id"] for task in tasks if task["name"] == HALLUCINATION)
         run = ok(await client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-2h"}))
         waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 30}))
         assert waited["run"]["status"] == "completed"

@@ -1,6 +1,6 @@
 """The Arize v2 Tasks API: wire models, typed errors and an async client. Knows nothing of MCP."""
 
-from arize_mcp.api.client import ArizeClient, RetryPolicy
+from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import (
     ApiError,
     ArizeError,
@@ -17,6 +17,7 @@ from arize_mcp.api.errors import (
     UnexpectedResponseError,
 )
 from arize_mcp.api.models import RunStatus, Task, TaskRun, TaskType, TriggerRunRequest
+from arize_mcp.api.retry import RetryPolicy
 
 __all__ = [
     "ApiError",

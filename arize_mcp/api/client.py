@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import anyio
 import httpx2
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from arize_mcp import __version__
 from arize_mcp.api.errors import (
@@ -38,13 +34,14 @@ from arize_mcp.api.models import (
     ListTaskRunsResponse,
     ListTasksResponse,
     ProblemDetails,
+    RunStatus,
     Task,
     TaskRun,
+    TaskType,
     TriggerRunRequest,
+    wire_enum,
 )
-
-if TYPE_CHECKING:
-    from arize_mcp.config import ApiKey
+from arize_mcp.api.retry import RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +50,6 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 _RETRYABLE_STATUSES = frozenset({502, 503, 504})
 # Failures where the request provably never reached the server, so even a trigger may be resent.
 _NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 4
-    base_delay_seconds: float = 0.5
-    max_delay_seconds: float = 8.0
-    max_retry_after_seconds: float = 30.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait before attempt `attempt + 1`."""
-        if retry_after is not None:
-            return min(retry_after, self.max_retry_after_seconds)
-        backoff = min(self.max_delay_seconds, self.base_delay_seconds * 2 ** (attempt - 1))
-        # Full jitter on the upper half keeps replicas that failed together from retrying together.
-        return backoff * random.uniform(0.5, 1.0)
 
 
 def encode_segment(value: str) -> str:
@@ -80,21 +61,6 @@ def encode_segment(value: str) -> str:
     return encoded
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
 class ArizeClient:
     """One configured view of the API. Cheap to create; the `httpx2.AsyncClient` is shared."""
 
@@ -102,7 +68,7 @@ class ArizeClient:
         self,
         http: httpx2.AsyncClient,
         base_url: str,
-        api_key: ApiKey | None,
+        api_key: SecretStr | None,
         *,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
@@ -119,7 +85,7 @@ class ArizeClient:
     @property
     def identity(self) -> str:
         """Who this client acts as, without revealing the key: equal for the same host and key."""
-        key = self._api_key.reveal() if self._api_key else ""
+        key = self._api_key.get_secret_value() if self._api_key else ""
         return hashlib.sha256(f"{self._base_url}\0{key}".encode()).hexdigest()[:32]
 
     async def list_tasks(
@@ -130,7 +96,7 @@ class ArizeClient:
         space_name: str | None = None,
         project_id: str | None = None,
         dataset_id: str | None = None,
-        task_type: str | None = None,
+        task_type: TaskType | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> ListTasksResponse:
@@ -140,7 +106,7 @@ class ArizeClient:
             "space_name": space_name,
             "project_id": project_id,
             "dataset_id": dataset_id,
-            "type": task_type,
+            "type": wire_enum(task_type),
             "limit": limit,
             "cursor": cursor,
         }
@@ -150,9 +116,9 @@ class ArizeClient:
         return await self._call("GET", ["tasks", task_id], Task)
 
     async def list_task_runs(
-        self, task_id: str, *, status: str | None = None, limit: int | None = None, cursor: str | None = None
+        self, task_id: str, *, status: RunStatus | None = None, limit: int | None = None, cursor: str | None = None
     ) -> ListTaskRunsResponse:
-        params = {"status": status, "limit": limit, "cursor": cursor}
+        params = {"status": wire_enum(status), "limit": limit, "cursor": cursor}
         return await self._call("GET", ["tasks", task_id, "runs"], ListTaskRunsResponse, params=params)
 
     async def trigger_task(self, task_id: str, request: TriggerRunRequest) -> TaskRun:
@@ -210,7 +176,7 @@ class ArizeClient:
         if self._api_key is None:
             raise MissingApiKeyError("no Arize API key is configured")
         headers = {
-            "Authorization": f"Bearer {self._api_key.reveal()}",
+            "Authorization": f"Bearer {self._api_key.get_secret_value()}",
             "Accept": "application/json",
             "User-Agent": f"arize-mcp/{__version__}",
         }

@@ -1,4 +1,19 @@
-"""Typed errors raised by the Arize client. They carry data; the tool layer words them."""
+"""Typed errors raised by the Arize client. They carry data; the server layer words them.
+
+ArizeError
+├── MissingApiKeyError        no key configured: nothing was sent
+├── InvalidRequestError       rejected locally: nothing was sent
+├── ApiError                  the API answered with an error status (status, title, detail)
+│   ├── BadRequestError           400
+│   ├── AuthenticationError       401
+│   ├── PermissionDeniedError     403
+│   ├── NotFoundError             404
+│   ├── ConflictError             409
+│   ├── RateLimitError            429 (retry_after)
+│   └── ServerError               5xx
+├── TransportError            no HTTP answer (may_have_reached_server)
+└── UnexpectedResponseError   a success status with a body that is not what the API documents
+"""
 
 from __future__ import annotations
 

@@ -24,13 +24,21 @@ def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _lowercase(value: Any) -> Any:
-    # The current API sends PENDING/RUNNING/…, the documented page sends pending/running/…;
-    # agents see one spelling.
+def fold_enum_case(value: Any) -> Any:
+    """Enum values are read in any casing: the API sends PENDING/RUNNING/…, its reference page
+    shows pending/running/…, agents write either. Ours are lowercase, so agents see one spelling."""
     return value.lower() if isinstance(value, str) else value
 
 
+# The one case-folding validator: `Annotated[RunStatus, AnyCase]` accepts RUNNING, Running, running.
+AnyCase = BeforeValidator(fold_enum_case)
+
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def wire_enum(value: StrEnum | None) -> str | None:
+    """An enum value as the API spells it in query parameters: UPPERCASE."""
+    return None if value is None else value.value.upper()
 
 
 class RunStatus(StrEnum):
@@ -63,7 +71,7 @@ class TaskRun(_WireModel):
 
     id: str = Field(description="Task run id (opaque base64 string).")
     task_id: str = Field(description="Id of the task this run belongs to.")
-    status: Annotated[RunStatus, BeforeValidator(_lowercase)] = Field(
+    status: Annotated[RunStatus, AnyCase] = Field(
         description="pending → running → completed | failed | cancelled. The last three are terminal."
     )
     run_started_at: UtcDatetime | None = Field(description="When the run started processing.")
@@ -106,7 +114,7 @@ class Task(_WireModel):
 
     id: str = Field(description="Task id (opaque base64 string).")
     name: str = Field(description="Task name.")
-    type: Annotated[TaskType, BeforeValidator(_lowercase)] = Field(
+    type: Annotated[TaskType, AnyCase] = Field(
         description="template_evaluation and code_evaluation take evaluation trigger fields; "
         "run_experiment takes experiment trigger fields."
     )

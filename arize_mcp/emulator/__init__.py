@@ -7,8 +7,7 @@ from arize_mcp.emulator.config import EmulatorConfig
 from arize_mcp.emulator.emulator import Emulator
 from arize_mcp.emulator.faults import Fault, Faults
 from arize_mcp.emulator.recording import RecordedRequest
-from arize_mcp.emulator.server import EmulatorServer, serve
-from arize_mcp.emulator.store import (
+from arize_mcp.emulator.seed import (
     BASELINE_EXPERIMENT,
     CODE_EVAL,
     DATA_SPACE,
@@ -20,6 +19,7 @@ from arize_mcp.emulator.store import (
     SEED_TASK_NAMES,
     SUPPORT_SPACE,
 )
+from arize_mcp.emulator.server import EmulatorServer, serve
 
 __all__ = [
     "BASELINE_EXPERIMENT",

@@ -19,7 +19,15 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from arize_mcp.api.models import ListTaskRunsResponse, ListTasksResponse, RunStatus, TaskRun, TaskType
+from arize_mcp.api.models import (
+    ListTaskRunsResponse,
+    ListTasksResponse,
+    RunStatus,
+    TaskRun,
+    TaskType,
+    fold_enum_case,
+)
+from arize_mcp.asgi import read_body
 from arize_mcp.emulator.config import EmulatorConfig
 from arize_mcp.emulator.faults import ConnectionDropped, Fault, Faults, RateLimiter
 from arize_mcp.emulator.paging import paginate, parse_cursor, parse_limit
@@ -188,7 +196,7 @@ class EmulatorApp:
     async def _trigger(self, task_id: str, receive: Receive) -> Response:
         task = self._store.get_task(task_id)
         try:
-            fields = parse_trigger_body(await _read_body(receive), task.type)
+            fields = parse_trigger_body(await read_body(receive) or b"", task.type)
         except InvalidBody as invalid:
             raise BadRequest(str(invalid)) from invalid
         # Timing is read per trigger so a test can change the run length of a live emulator.
@@ -223,11 +231,10 @@ def _bearer_key(scope: Scope) -> str | None:
 
 
 def _enum(kind: type[E], raw: str | None, name: str) -> E | None:
-    # The API documents lowercase values and sends uppercase ones: accept any case.
     if raw is None:
         return None
     try:
-        return kind(raw.lower())
+        return kind(fold_enum_case(raw))
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         raise BadRequest(f"{name} must be one of {allowed}, got '{raw}'.") from None
@@ -236,18 +243,6 @@ def _enum(kind: type[E], raw: str | None, name: str) -> E | None:
 def _rate_limited(path: str, retry_after: int) -> Response:
     detail = f"Too many requests for this API key; retry after {retry_after} second(s)."
     return problem_response(429, detail, path, {"Retry-After": str(retry_after)})
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 async def _drop_connection(send: Send, status: int) -> NoReturn:

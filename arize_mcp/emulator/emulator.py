@@ -10,7 +10,7 @@ from arize_mcp.emulator.app import EmulatorApp
 from arize_mcp.emulator.config import EmulatorConfig
 from arize_mcp.emulator.faults import Faults
 from arize_mcp.emulator.recording import RecordedRequest, RequestLog
-from arize_mcp.emulator.store import ORGANIZATION_ID, Store, seed_demo_data
+from arize_mcp.emulator.seed import ORGANIZATION_ID, new_store
 from arize_mcp.emulator.wire import WireEncoder, to_millis
 
 
@@ -28,9 +28,7 @@ class Emulator:
     def __init__(self, config: EmulatorConfig, *, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config
         self._clock = clock or _system_clock
-        self._store = Store()
-        if config.seed:
-            seed_demo_data(self._store, self.now())
+        self._store = new_store(self.now(), demo_tasks=config.seed)
         self.faults = Faults()
         self._log = RequestLog()
         self.app = EmulatorApp(

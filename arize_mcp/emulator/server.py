@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from types import TracebackType
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from arize_mcp.asgi import CleanExitServer
 from arize_mcp.emulator.config import EmulatorConfig
 from arize_mcp.emulator.emulator import Emulator
 
@@ -107,24 +106,14 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _ForegroundServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        with super().capture_signals():
-            yield
-            # uvicorn re-raises the signal that stopped it, so a SIGTERM'd process would die with
-            # 143; having shut down cleanly, the command should exit 0 like any finished job.
-            self._captured_signals.clear()
-
-
 def serve(config: EmulatorConfig, host: str, port: int) -> None:
-    """Serve a new emulator in the foreground until Ctrl-C or SIGTERM, then return.
+    """Serve a new emulator in the foreground until Ctrl-C or SIGTERM, then return (exit code 0).
 
     Logs, access log included, go to stderr so stdout stays free for the caller.
     """
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
-    server = _ForegroundServer(
+    server = CleanExitServer(
         uvicorn.Config(
             Emulator(config).app,
             host=host,

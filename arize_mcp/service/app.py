@@ -5,8 +5,7 @@ from __future__ import annotations
 from mcp.server.transport_security import TransportSecuritySettings
 
 from arize_mcp.config import Settings
-from arize_mcp.runtime import Drain
-from arize_mcp.server import build_server
+from arize_mcp.server import Drain, build_server
 from arize_mcp.service.guard import Guard
 from arize_mcp.service.health import Health
 from arize_mcp.service.options import HttpOptions

@@ -18,7 +18,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from arize_mcp.runtime import Drain
+from arize_mcp.asgi import read_body, replaying
+from arize_mcp.server import Drain
 from arize_mcp.service.options import HttpOptions
 
 access_log = logging.getLogger("arize_mcp.access")
@@ -27,6 +28,10 @@ _TOOL_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
 class Guard:
+    """ASGI middleware in front of the SDK's Streamable HTTP app: refuses what must not reach it
+    (see the module docstring for the order), counts the MCP requests in flight for the drain,
+    bounds each request's time, and writes one access-log line per request."""
+
     def __init__(self, app: ASGIApp, options: HttpOptions, drain: Drain) -> None:
         self._app = app
         self._options = options
@@ -58,12 +63,12 @@ class Guard:
             if rejection is not None:
                 await rejection(scope, receive, send_recording)
                 return
-            body = b""
             if scope["method"] == "POST":
-                body, receive = await self._read_body(receive)
+                body = await read_body(receive, self._options.max_body_bytes)
                 if body is None:
                     await _problem(413, "Request body too large")(scope, receive, send_recording)
                     return
+                receive = replaying(body, receive)
                 tool = tool_name(body)
             await self._forward(scope, receive, send_recording)
         finally:
@@ -106,39 +111,12 @@ class Guard:
         if token is not None:
             scheme, _, supplied = headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(
-                supplied.strip().encode(), token.reveal().encode()
+                supplied.strip().encode(), token.get_secret_value().encode()
             ):
                 return _problem(
                     401, "Missing or invalid bearer token", {"WWW-Authenticate": 'Bearer realm="arize-mcp"'}
                 )
         return None
-
-    async def _read_body(self, receive: Receive) -> tuple[bytes | None, Receive]:
-        """The whole body (None if over the limit) and a receive that replays it."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self._options.max_body_bytes:
-                return None, receive
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return body, replay
 
 
 def tool_name(body: bytes) -> str | None:

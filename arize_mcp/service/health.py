@@ -9,13 +9,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from arize_mcp.config import Settings
-from arize_mcp.runtime import Drain
+from arize_mcp.server import Drain
 
 READY_CACHE_SECONDS = 5.0
 PROBE_TIMEOUT_SECONDS = 3.0
 
 
 class Health:
+    """Liveness (`/healthz`: the process answers) and readiness (`/readyz`: not draining, and Arize
+    answers below 500, checked at most every READY_CACHE_SECONDS)."""
+
     def __init__(self, settings: Settings, drain: Drain) -> None:
         self._settings = settings
         self._drain = drain
@@ -38,7 +41,7 @@ class Health:
             return self._reachable
         headers = {}
         if self._settings.api_key is not None:
-            headers["Authorization"] = f"Bearer {self._settings.api_key.reveal()}"
+            headers["Authorization"] = f"Bearer {self._settings.api_key.get_secret_value()}"
         try:
             async with httpx2.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS) as http:
                 response = await http.get(f"{self._settings.base_url}/v2/tasks", params={"limit": 1}, headers=headers)

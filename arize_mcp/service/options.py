@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from arize_mcp.config import ApiKey, ConfigError, env_seconds
+from pydantic import SecretStr
+
+from arize_mcp.config import DEFAULT_REQUEST_TIMEOUT_SECONDS, ConfigError, ServiceSettings
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_GRACE_SECONDS = 20.0
-DEFAULT_REQUEST_TIMEOUT_SECONDS = 3660.0  # the longest wait (3600 s) plus room to answer
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class HttpOptions:
     port: int = 8000
     stateless: bool = False
     json_response: bool = False
-    auth_token: ApiKey | None = None
+    auth_token: SecretStr | None = None
     allow_unauthenticated: bool = False
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
@@ -72,20 +73,9 @@ def is_loopback(host: str) -> bool:
 
 def options_from_env(env: Mapping[str, str] | None = None, **flags: object) -> HttpOptions:
     """Flags given on the command line win over the environment."""
-    env = os.environ if env is None else env
-    token = env.get("ARIZE_MCP_AUTH_TOKEN", "").strip()
-    values: dict[str, object] = {
-        "auth_token": ApiKey(token) if token else None,
-        "allowed_hosts": _list(env.get("ARIZE_MCP_ALLOWED_HOSTS", "")),
-        "allowed_origins": _list(env.get("ARIZE_MCP_ALLOWED_ORIGINS", "")),
-        "request_timeout_seconds": env_seconds(env, "ARIZE_MCP_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT_SECONDS),
-    }
+    values: dict[str, object] = dataclasses.asdict(ServiceSettings.from_env(env))
     values.update({name: value for name, value in flags.items() if value is not None})
     return HttpOptions(**values)  # type: ignore[arg-type]
-
-
-def _list(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def _bracketed(host: str) -> str:

@@ -8,16 +8,15 @@ the grace period to finish; then the server stops. A second signal stops it at o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Iterator
 from types import FrameType
 
 import uvicorn
 
+from arize_mcp.asgi import CleanExitServer
 from arize_mcp.config import Settings
-from arize_mcp.runtime import Drain
+from arize_mcp.server import Drain
 from arize_mcp.service.app import build_http_app
 from arize_mcp.service.guard import Guard
 from arize_mcp.service.options import HttpOptions
@@ -25,7 +24,9 @@ from arize_mcp.service.options import HttpOptions
 log = logging.getLogger(__name__)
 
 
-class DrainingServer(uvicorn.Server):
+class DrainingServer(CleanExitServer):
+    """The first signal drains (see the module docstring); a second stops the server at once."""
+
     def __init__(self, config: uvicorn.Config, guard: Guard, drain: Drain, grace_seconds: float) -> None:
         super().__init__(config)
         self._guard = guard
@@ -55,13 +56,6 @@ class DrainingServer(uvicorn.Server):
         if self._guard.in_flight:
             log.warning("grace period over with %d request(s) still running", self._guard.in_flight)
         self.should_exit = True
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        with super().capture_signals():
-            yield
-            # uvicorn re-raises the stopping signal on exit; after a clean drain the exit code is 0.
-            self._captured_signals.clear()
 
 
 def serve_http(settings: Settings, options: HttpOptions) -> None:

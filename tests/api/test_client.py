@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 import anyio
 import httpx2
 import pytest
+from pydantic import SecretStr
 
-from arize_mcp.api.client import ArizeClient, RetryPolicy, encode_segment, parse_retry_after
+from arize_mcp.api.client import ArizeClient, encode_segment
 from arize_mcp.api.errors import (
     AuthenticationError,
     NotFoundError,
@@ -18,7 +19,7 @@ from arize_mcp.api.errors import (
     TransportError,
 )
 from arize_mcp.api.models import RunStatus, TriggerRunRequest
-from arize_mcp.config import ApiKey
+from arize_mcp.api.retry import RetryPolicy, parse_retry_after
 from tests.conftest import API_KEY, Upstream
 
 pytestmark = pytest.mark.anyio
@@ -46,7 +47,7 @@ async def http() -> AsyncIterator[httpx2.AsyncClient]:
 
 
 def make_client(http: httpx2.AsyncClient, url: str, sleep: SleepRecorder | None = None) -> ArizeClient:
-    return ArizeClient(http, url, ApiKey(API_KEY), retry=POLICY, sleep=sleep or SleepRecorder())
+    return ArizeClient(http, url, SecretStr(API_KEY), retry=POLICY, sleep=sleep or SleepRecorder())
 
 
 async def test_reads_parse_both_status_casings_and_ignore_unknown_fields(
@@ -178,7 +179,7 @@ async def test_errors_map_to_types(http: httpx2.AsyncClient, upper_upstream: Ups
     with pytest.raises(NotFoundError) as missing:
         await make_client(http, upper_upstream.url).get_task_run("no-such-run")
     assert missing.value.title == "Resource not found" and "no-such-run" in (missing.value.detail or "")
-    bad = ArizeClient(http, upper_upstream.url, ApiKey("nope"), retry=POLICY)
+    bad = ArizeClient(http, upper_upstream.url, SecretStr("nope"), retry=POLICY)
     with pytest.raises(AuthenticationError):
         await bad.list_tasks()
 

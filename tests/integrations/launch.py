@@ -15,9 +15,10 @@ from typing import Any
 import anyio
 from mcp import Client, StdioServerParameters
 
+from arize_mcp.emulator import HALLUCINATION
 from tests.conftest import Upstream
+from tests.helpers import ok
 from tests.integrations.provision import REPO_ROOT
-from tests.test_tools import ok
 
 MANIFESTS = REPO_ROOT / "manifests"
 # The `arize-mcp` this test run installed; a config's bare `arize-mcp` must resolve to it.
@@ -95,7 +96,7 @@ async def assert_serves_with_key(params: StdioServerParameters) -> None:
             assert CORE_TOOLS <= names, f"missing tools: {sorted(CORE_TOOLS - names)}"
             tasks = ok(await client.call_tool("list_tasks", {}))["tasks"]
     # The emulator answers only the test key, so a listed task proves the key arrived under its real name.
-    assert any(task["name"] == "Hallucination check" for task in tasks)
+    assert any(task["name"] == HALLUCINATION for task in tasks)
 
 
 async def assert_sandbox_run_completes(params: StdioServerParameters) -> None:

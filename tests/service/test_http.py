@@ -19,8 +19,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from tests.conftest import API_KEY, READ_ONLY_KEY, Upstream
+from tests.helpers import error, ok
 from tests.service.conftest import free_port, http_server
-from tests.test_tools import error, ok
 
 pytestmark = pytest.mark.anyio
 

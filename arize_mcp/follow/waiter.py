@@ -1,0 +1,105 @@
+"""RunWaiter: follow one run until it ends, this caller's time is up, or the server drains.
+
+Polling itself is the shared feed's (feeds.py): the first read is immediate, then the schedule's
+interval applies, stretched by a 429's Retry-After. Leaving the wait (timeout, cancellation) ends
+this caller's follow; with no follower left, polling stops at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+import anyio
+from pydantic import BaseModel, Field
+
+from arize_mcp.api.client import ArizeClient
+from arize_mcp.api.errors import ArizeError, TransportError
+from arize_mcp.api.models import TaskRun
+from arize_mcp.follow.feeds import RunCursor, RunFeeds
+
+# A read that started before the deadline may finish a little after it.
+POLL_GRACE_SECONDS = 5.0
+
+OnPoll = Callable[[TaskRun, int, float], Awaitable[None]]
+
+
+class WaitResult(BaseModel):
+    run: TaskRun = Field(description="The run as of the last poll.")
+    terminal: bool = Field(
+        description="True when the run ended (completed, failed or cancelled). False when this call's "
+        "timeout came first: the run goes on upstream; call wait_for_task_run again."
+    )
+    waited_seconds: float = Field(ge=0, description="Time spent in this call.")
+    polls: int = Field(ge=1, description="Reads of the run made in this call.")
+
+
+class RunWaiter:
+    """Follows runs through the shared feeds. `stop` (the server's drain) ends a wait early with
+    the latest snapshot; `clock` is injectable for tests."""
+
+    def __init__(
+        self,
+        feeds: RunFeeds,
+        client: ArizeClient,
+        *,
+        stop: anyio.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._feeds = feeds
+        self._client = client
+        self._stop = stop
+        self._clock = clock
+
+    async def wait(self, run_id: str, timeout_seconds: float, on_poll: OnPoll | None = None) -> WaitResult:
+        """The run once it is terminal, or its latest snapshot when the time is up; `on_poll` sees
+        every snapshot. Raises the poller's error when not even one snapshot could be read."""
+        started = self._clock()
+        deadline = started + timeout_seconds
+        run: TaskRun | None = None
+        polls = 0
+        async with self._feeds.follow_run(self._client, run_id) as cursor:
+            while run is None or not run.is_terminal:
+                remaining = deadline - self._clock()
+                # Without any snapshot yet, the first read may finish a little after the deadline.
+                budget = remaining if run is not None else max(0.0, remaining) + POLL_GRACE_SECONDS
+                if budget <= 0:
+                    break
+                fresh = await self._next(cursor, budget, stoppable=run is not None)
+                if fresh is None:
+                    break
+                run, polls = fresh, polls + 1
+                if on_poll is not None:
+                    await on_poll(run, polls, self._clock() - started)
+            if run is None:
+                raise cursor.error or TransportError(
+                    f"Arize did not answer within {timeout_seconds + POLL_GRACE_SECONDS:.0f} s",
+                    may_have_reached_server=True,
+                )
+        return WaitResult(run=run, terminal=run.is_terminal, waited_seconds=self._clock() - started, polls=polls)
+
+    async def _next(self, cursor: RunCursor, budget: float, *, stoppable: bool) -> TaskRun | None:
+        """The next snapshot, or None when the budget runs out or (once we have a run) a stop is asked."""
+        stop = self._stop if stoppable else None
+        if stop is not None and stop.is_set():
+            return None
+        fresh: TaskRun | None = None
+        failure: ArizeError | None = None
+        with anyio.move_on_after(budget):
+            async with anyio.create_task_group() as group:
+                if stop is not None:
+
+                    async def cancel_on_stop() -> None:
+                        await stop.wait()
+                        group.cancel_scope.cancel()
+
+                    group.start_soon(cancel_on_stop)
+                try:
+                    fresh = await cursor.next()
+                except ArizeError as exc:
+                    # Raised outside the group, so callers see the error itself, not a group of one.
+                    failure = exc
+                group.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
+        return fresh

@@ -1,0 +1,94 @@
+"""What handlers share for the server's lifetime: settings, one HTTP pool, the run feeds, the drain.
+
+Over HTTP a caller may bring its own Arize key in `X-Arize-Api-Key`; it is used for that
+request only and never stored, so one deployment serves many users with their own permissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx2
+from mcp.server.context import ServerRequestContext
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import SecretStr
+
+from arize_mcp.api.client import ArizeClient
+from arize_mcp.config import Settings
+from arize_mcp.follow.feeds import RunFeeds
+
+API_KEY_HEADER = "x-arize-api-key"
+
+
+class Drain:
+    """Set when the server is shutting down: long waits return their latest state at once."""
+
+    def __init__(self) -> None:
+        self._event: anyio.Event | None = None
+
+    @property
+    def event(self) -> anyio.Event:
+        # Created on first use, inside the event loop.
+        if self._event is None:
+            self._event = anyio.Event()
+        return self._event
+
+    def start(self) -> None:
+        self.event.set()
+
+    @property
+    def started(self) -> bool:
+        return self._event is not None and self._event.is_set()
+
+
+@dataclass
+class Runtime:
+    """The lifespan state: built when the server starts, closed when it stops."""
+
+    settings: Settings
+    http: httpx2.AsyncClient
+    feeds: RunFeeds
+    tasks: anyio.abc.TaskGroup
+    drain: Drain
+
+    def client(self, headers: Mapping[str, str] | None = None) -> ArizeClient:
+        """A client acting with the caller's own key when the request carries one, else the server's."""
+        own = (headers or {}).get(API_KEY_HEADER, "").strip()
+        key = SecretStr(own) if own else self.settings.api_key
+        return ArizeClient(self.http, self.settings.base_url, key, retry=self.settings.retry)
+
+
+def lifespan_for(settings: Settings, drain: Drain | None = None):  # noqa: ANN201 - the SDK's lifespan factory shape
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Any]) -> AsyncIterator[Runtime]:
+        timeout = httpx2.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds))
+        async with httpx2.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+            async with anyio.create_task_group() as tasks:
+                yield Runtime(
+                    settings=settings,
+                    http=http,
+                    feeds=RunFeeds(tasks, settings.poll),
+                    tasks=tasks,
+                    drain=drain or Drain(),
+                )
+                tasks.cancel_scope.cancel()
+
+    return lifespan
+
+
+def runtime_of(ctx: Context[Any, Any]) -> Runtime:
+    return ctx.request_context.lifespan_context
+
+
+def request_headers(ctx: ServerRequestContext[Any, Any]) -> Mapping[str, str] | None:
+    """The HTTP headers of a lowlevel handler's request (None on stdio)."""
+    return getattr(ctx.request, "headers", None)
+
+
+def client_for(ctx: Context[Any, Any]) -> ArizeClient:
+    """The Arize client for this request (the caller's own key over HTTP, if it sent one)."""
+    return runtime_of(ctx).client(ctx.headers)

@@ -1,0 +1,56 @@
+"""Every place this server relies on the `mcp` SDK beyond its stable public API, in one module.
+
+`mcp` 2.3 has no public route for some things the server needs; each is wrapped here, named,
+and checked by tests/server/test_seams.py, so an SDK upgrade that moves one fails in one place:
+
+- registering request handlers `MCPServer` has no decorator for (`resources/subscribe`,
+  `resources/unsubscribe`) or whose decorator hides the request context (`completion/complete`
+  handlers registered with `MCPServer.completion()` never see the lifespan state or the HTTP
+  headers): the lowlevel server's `add_request_handler`, reached through `_lowlevel_server`;
+- the client's `Connection` (the standalone channel a subscription notifies on, and the per-client
+  state that outlives one request): lowlevel handlers get a per-request `ServerSession`, which
+  keeps it as `_connection`;
+- wrapping one method's handler (`subscriptions/listen`): `MCPServer.middleware`, public but
+  marked provisional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mcp.server.connection import Connection
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.lowlevel.server import RequestHandler
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel
+
+MethodWrapper = Callable[[ServerRequestContext[Any, Any], CallNext], Awaitable[HandlerResult]]
+
+
+def add_request_handler(
+    server: MCPServer[Any], method: str, params_type: type[BaseModel], handler: RequestHandler[Any, Any]
+) -> None:
+    """Serve `method` with a lowlevel handler, which receives the full request context."""
+    server._lowlevel_server.add_request_handler(method, params_type, handler)  # noqa: SLF001
+
+
+def serves(server: MCPServer[Any], method: str) -> bool:
+    """Whether the server has a handler for `method`."""
+    return server._lowlevel_server.get_request_handler(method) is not None  # noqa: SLF001
+
+
+def connection_of(ctx: ServerRequestContext[Any, Any]) -> Connection:
+    """The connection a lowlevel handler's request arrived on; it lives as long as the client stays."""
+    return ctx.session._connection  # noqa: SLF001
+
+
+def wrap_method(server: MCPServer[Any], method: str, wrapper: MethodWrapper) -> None:
+    """Run `wrapper(ctx, call_next)` around every request for `method` (params not yet validated)."""
+
+    async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.method != method or ctx.request_id is None:
+            return await call_next(ctx)
+        return await wrapper(ctx, call_next)
+
+    server.middleware.append(middleware)

@@ -1,0 +1,116 @@
+"""Short texts a person can read at a glance; the structured content carries the data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from arize_mcp.api.models import RunStatus, Task, TaskRun, TaskType
+from arize_mcp.server.tools.datetimes import format_datetime
+
+
+def counts(run: TaskRun) -> str:
+    return f"{run.num_successes:,} evaluated, {run.num_errors:,} errors, {run.num_skipped:,} skipped"
+
+
+def progress_message(run: TaskRun, waited_seconds: float) -> str:
+    """One line per poll, e.g. 'running — 1,204 evaluated, 3 errors, 0 skipped, 42 s'."""
+    return f"{run.status.value} — {counts(run)}, {waited_seconds:.0f} s"
+
+
+def run_summary(run: TaskRun, now: datetime | None = None) -> str:
+    line = f"Run {run.id} of task {run.task_id}: {run.status.value} — {counts(run)}"
+    duration = run_duration(run, now)
+    if duration is not None:
+        line += f", {'took' if run.is_terminal else 'running for'} {duration:.0f} s"
+    if run.data_start_time and run.data_end_time:
+        line += f"\nData window: {format_datetime(run.data_start_time)} → {format_datetime(run.data_end_time)}"
+    if run.experiment_id:
+        line += f"\nExperiment: {run.experiment_id}"
+    if run.failure_reason:
+        line += f"\nReason: {run.failure_reason}"
+    return line
+
+
+def run_duration(run: TaskRun, now: datetime | None = None) -> float | None:
+    if run.run_started_at is None:
+        return None
+    end = run.run_finished_at or now or datetime.now(UTC)
+    return max(0.0, (end - run.run_started_at).total_seconds())
+
+
+def next_step(run: TaskRun) -> str:
+    match run.status:
+        case RunStatus.PENDING | RunStatus.RUNNING:
+            return f"Next: call wait_for_task_run with run_id={run.id!r} to follow it to the end."
+        case RunStatus.CANCELLED if run.failure_reason and "override_evaluations" in run.failure_reason:
+            return "Next: trigger the task again with override_evaluations=true to re-evaluate labelled data."
+        case RunStatus.FAILED:
+            return "Next: read the reason above; fix the task or its evaluator before triggering again."
+        case _:
+            return ""
+
+
+def task_source(task: Task) -> str:
+    if task.project_id:
+        return f"project {task.project_id}"
+    return f"dataset {task.dataset_id}" if task.dataset_id else "unknown source"
+
+
+def task_table(tasks: list[Task]) -> str:
+    rows = [
+        (task.name, task.type.value, task.id, task_source(task), _when(task.last_run_at, "never run")) for task in tasks
+    ]
+    return table(("name", "type", "id", "source", "last run"), rows)
+
+
+def task_details(task: Task) -> str:
+    lines = [
+        f"Task {task.name!r} ({task.type.value}), id {task.id}",
+        f"Source: {task_source(task)}" + (f", space {task.space_id}" if task.space_id else ""),
+        f"Last run: {_when(task.last_run_at, 'never (the first trigger needs data_start_time)')}",
+    ]
+    if task.evaluators:
+        names = ", ".join(e.evaluator_name or e.evaluator_id or "unnamed" for e in task.evaluators)
+        lines.append(f"Evaluators: {names}")
+    if task.query_filter:
+        lines.append(f"Filter: {task.query_filter}")
+    if task.type is TaskType.RUN_EXPERIMENT:
+        lines.append("Trigger with experiment_name (new, unique in the dataset); optional max_examples or example_ids.")
+    elif task.dataset_id:
+        lines.append("Trigger with optional experiment_ids; no data window (dataset-based).")
+    else:
+        lines.append(
+            "Trigger with a data window (data_start_time/data_end_time) or none to continue from the last run."
+        )
+    return "\n".join(lines)
+
+
+def run_table(runs: list[TaskRun], now: datetime | None = None) -> str:
+    rows = []
+    for run in runs:
+        duration = run_duration(run, now)
+        rows.append(
+            (
+                run.id,
+                run.status.value,
+                f"{run.num_successes:,}/{run.num_errors:,}/{run.num_skipped:,}",
+                "-" if duration is None else f"{duration:.0f} s",
+                format_datetime(run.created_at),
+            )
+        )
+    return table(("run id", "status", "ok/errors/skipped", "duration", "created"), rows)
+
+
+def more_pages(what: str, tool: str, cursor: str | None) -> str:
+    """The line after a page that has a next one; empty on the last page."""
+    return f"\nMore {what}: call {tool} again with cursor={cursor!r}." if cursor else ""
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = [" | ".join(header), " | ".join("---" for _ in header)]
+    lines.extend(" | ".join(cell.replace("|", "/") for cell in row) for row in rows)
+    return "\n".join(lines)
+
+
+def _when(value: datetime | None, missing: str) -> str:
+    return format_datetime(value) if value else missing

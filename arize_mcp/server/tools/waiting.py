@@ -1,0 +1,69 @@
+"""wait_for_task_run: a long poll that streams progress until the run ends or the call times out.
+
+The waiting itself is follow/'s RunWaiter over the shared run feeds; this module turns each
+snapshot into a progress notification and the outcome into a tool result.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+
+from arize_mcp.api.models import TaskRun
+from arize_mcp.follow.waiter import RunWaiter, WaitResult
+from arize_mcp.server.runtime import client_for, runtime_of
+from arize_mcp.server.tools.params import RunId, WaitTimeout
+from arize_mcp.server.tools.registry import ToolSpec
+from arize_mcp.server.tools.results import reports_errors, success
+from arize_mcp.server.tools.text import next_step, progress_message, run_summary
+
+
+async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float) -> WaitResult:
+    """Wait for a run, reporting each snapshot as a progress notification."""
+    runtime = runtime_of(ctx)
+    waiter = RunWaiter(runtime.feeds, client_for(ctx), stop=runtime.drain.event)
+
+    async def report(run: TaskRun, polls: int, waited: float) -> None:
+        await ctx.report_progress(polls, None, progress_message(run, waited))
+
+    return await waiter.wait(run_id, timeout_seconds, report)
+
+
+def wait_text(outcome: WaitResult) -> str:
+    run = outcome.run
+    head = f"Waited {outcome.waited_seconds:.0f} s ({outcome.polls} poll{'s' if outcome.polls != 1 else ''})."
+    if outcome.terminal:
+        return "\n".join(part for part in (f"{head} The run ended.", run_summary(run), next_step(run)) if part)
+    return (
+        f"{head} The run is still {run.status.value}; it goes on upstream.\n{run_summary(run)}\n"
+        f"Next: call wait_for_task_run again with run_id={run.id!r} to keep waiting."
+    )
+
+
+@reports_errors
+async def wait_for_task_run(
+    ctx: Context, run_id: RunId, timeout_seconds: WaitTimeout = 45.0
+) -> Annotated[CallToolResult, WaitResult]:
+    """Wait for a task run to finish, polling Arize and streaming progress, then return it.
+
+    Use this right after trigger_task. Returns {run, terminal, waited_seconds, polls}. If
+    `terminal` is false, the timeout came first and the run is still going: call this tool again
+    with the same run_id. When the run ends, read run.status (completed, failed or cancelled),
+    the counts, and run.failure_reason.
+    """
+    outcome = await follow_run(ctx, run_id, timeout_seconds)
+    return success(outcome, wait_text(outcome))
+
+
+TOOLS = [
+    ToolSpec(
+        wait_for_task_run,
+        "wait_for_task_run",
+        "Wait for an Arize task run",
+        toolset="runs",
+        read_only=True,
+        idempotent=True,
+    ),
+]

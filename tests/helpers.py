@@ -1,0 +1,49 @@
+"""Assertions shared by the test modules: reading tool results as a client sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mcp.types import CallToolResult
+
+RUN_FIELDS = {
+    "id",
+    "task_id",
+    "status",
+    "run_started_at",
+    "run_finished_at",
+    "data_start_time",
+    "data_end_time",
+    "num_successes",
+    "num_errors",
+    "num_skipped",
+    "created_at",
+    "created_by_user_id",
+    "experiment_id",
+    "failure_reason",
+}
+STATUSES = {"pending", "running", "completed", "failed", "cancelled"}
+
+
+def text_of(result: CallToolResult) -> str:
+    return "\n".join(getattr(block, "text", "") for block in result.content)
+
+
+def ok(result: CallToolResult) -> dict:
+    assert not result.is_error, text_of(result)
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+def error(result: CallToolResult) -> str:
+    assert result.is_error, result
+    assert result.structured_content is None
+    return text_of(result)
+
+
+def assert_run_shape(run: dict) -> None:
+    assert set(run) == RUN_FIELDS
+    assert run["status"] in STATUSES
+    for name in ("created_at", "run_started_at", "run_finished_at", "data_start_time", "data_end_time"):
+        if run[name] is not None:
+            assert datetime.fromisoformat(run[name]).tzinfo is not None, (name, run[name])

@@ -1,0 +1,65 @@
+"""Each tool's published interface is snapshotted: a schema change must be a reviewed decision.
+
+After an intended change, regenerate with
+    ARIZE_MCP_UPDATE_SNAPSHOTS=1 pytest tests/test_schemas.py
+and commit the updated files under tests/snapshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from arize_mcp.config import Settings
+from arize_mcp.server import TOOLS, build_server
+
+pytestmark = pytest.mark.anyio
+
+SNAPSHOTS = Path(__file__).parent.parent / "snapshots"
+UPDATE = os.environ.get("ARIZE_MCP_UPDATE_SNAPSHOTS") == "1"
+
+
+async def published_tools() -> dict[str, dict]:
+    tools = await build_server(Settings()).list_tools()
+    return {tool.name: tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in tools}
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in TOOLS])
+async def test_tool_matches_snapshot(name: str) -> None:
+    published = (await published_tools())[name]
+    published.pop("_meta", None)
+    path = SNAPSHOTS / f"{name}.json"
+    rendered = json.dumps(published, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if UPDATE:
+        path.write_text(rendered)
+    assert path.exists(), f"no snapshot for {name}: run with ARIZE_MCP_UPDATE_SNAPSHOTS=1 and review it"
+    assert json.loads(path.read_text()) == published, (
+        f"{name}'s published schema changed. If intended, regenerate with ARIZE_MCP_UPDATE_SNAPSHOTS=1 "
+        "and commit the snapshot."
+    )
+
+
+async def test_no_stale_snapshots() -> None:
+    assert {p.stem for p in SNAPSHOTS.glob("*.json")} == set(await published_tools())
+
+
+async def test_every_number_is_bounded_and_every_argument_described() -> None:
+    def walk(schema: object, where: str) -> None:
+        if isinstance(schema, dict):
+            if schema.get("type") in ("integer", "number"):
+                assert "minimum" in schema and "maximum" in schema, f"unbounded number at {where}"
+            for key, value in schema.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(schema, list):
+            for index, value in enumerate(schema):
+                walk(value, f"{where}[{index}]")
+
+    for name, tool in (await published_tools()).items():
+        walk(tool["inputSchema"], name)
+        for argument, spec in tool["inputSchema"]["properties"].items():
+            assert spec.get("description"), f"{name}.{argument} has no description"
+        assert tool["outputSchema"]["type"] == "object"
+        assert tool["description"] and tool["annotations"]["title"]
