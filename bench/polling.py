@@ -13,9 +13,10 @@ from datetime import datetime
 import anyio
 import httpx2
 from mcp import Client
+from pydantic import SecretStr
 
 from arize_mcp.api.client import ArizeClient
-from arize_mcp.config import ApiKey, Settings
+from arize_mcp.config import Settings
 from arize_mcp.emulator import HALLUCINATION, Emulator, EmulatorConfig, EmulatorServer
 from arize_mcp.logs import configure_logging
 from arize_mcp.server import build_server
@@ -26,7 +27,7 @@ FIXED_INTERVAL = 5.0
 
 async def ours(url: str, task_id: str, waiters: int) -> float:
     """Seconds from the run's end until every waiter has seen it."""
-    settings = Settings(base_url=url, api_key=ApiKey(KEY))
+    settings = Settings(base_url=url, api_key=SecretStr(KEY))
     async with Client(build_server(settings)) as client:
         run = (
             await client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-1h"})
@@ -45,7 +46,7 @@ async def fixed(url: str, task_id: str, waiters: int) -> float:
     from arize_mcp.api.models import TriggerRunRequest
 
     async with httpx2.AsyncClient() as http:
-        client = ArizeClient(http, url, ApiKey(KEY))
+        client = ArizeClient(http, url, SecretStr(KEY))
         run = await client.trigger_task(task_id, TriggerRunRequest.model_validate({"max_spans": 1000}))
 
         async def poll() -> None:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from arize_mcp.config import ConfigError, Settings, base_url_from_env
+import arize_mcp
+from arize_mcp.config import CommandDefaults, ConfigError, ServiceSettings, Settings, base_url_from_env
 from arize_mcp.logs import RedactingFormatter
 
 
@@ -51,6 +54,48 @@ def test_key_is_read_and_never_shown() -> None:
         assert "sk-secret-123" not in text
     assert Settings.from_env({"ARIZE_API_KEY": "  "}).api_key is None
     assert SecretStr("a") == SecretStr("a") and SecretStr("a") != SecretStr("b")
+
+
+def test_service_settings_and_command_defaults_come_from_the_environment() -> None:
+    env = {
+        "ARIZE_MCP_AUTH_TOKEN": " tok-123 ",
+        "ARIZE_MCP_ALLOWED_HOSTS": "a.example:*, b.example",
+        "ARIZE_MCP_REQUEST_TIMEOUT": "90",
+        "ARIZE_MCP_SANDBOX": "yes",
+        "ARIZE_MCP_SANDBOX_RUN_SECONDS": "3.5",
+        "ARIZE_MCP_LOG_LEVEL": "debug",
+    }
+    service = ServiceSettings.from_env(env)
+    assert service.auth_token is not None and service.auth_token.get_secret_value() == "tok-123"
+    assert "tok-123" not in repr(service)
+    assert service.allowed_hosts == ("a.example:*", "b.example") and service.request_timeout_seconds == 90.0
+    assert CommandDefaults.from_env(env) == CommandDefaults(sandbox=True, sandbox_run_seconds=3.5, log_level="DEBUG")
+    assert CommandDefaults.from_env({}) == CommandDefaults()
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"ARIZE_MCP_READ_ONLY": "maybe"}, "ARIZE_MCP_READ_ONLY"),
+        ({"ARIZE_MCP_HTTP_TIMEOUT": "0"}, "ARIZE_MCP_HTTP_TIMEOUT"),
+        ({"ARIZE_MCP_POLL_INITIAL_SECONDS": "inf"}, "ARIZE_MCP_POLL_INITIAL_SECONDS"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env(env)
+
+
+def test_the_environment_is_read_only_in_config() -> None:
+    # demo.py hands its whole environment to the server it starts, which reads it through config.py.
+    allowed = {"config.py", "demo.py"}
+    package = Path(arize_mcp.__file__).parent
+    readers = {
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if re.search(r"\bos\.environ\b|\bgetenv\(|\benviron\b", path.read_text())
+    }
+    assert readers <= allowed, f"only config.py reads the environment; also found in {sorted(readers - allowed)}"
 
 
 def test_poll_interval_grows_to_its_cap() -> None:

@@ -87,7 +87,15 @@ class EmulatorApp:
         )
         route = request.match.route if request.match else None
         entry = self._log.arrived(
-            RecordedRequest(request.method, route, raw_path, NO_RESPONSE_YET, time.monotonic(), request.authorized)
+            RecordedRequest(
+                request.method,
+                route,
+                raw_path,
+                NO_RESPONSE_YET,
+                time.monotonic(),
+                request.authorized,
+                request.query,
+            )
         )
 
         async def send_and_record(message: Message) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NO_RESPONSE_YET = 0
 
@@ -18,6 +18,7 @@ class RecordedRequest:
     status: int
     at: float  # time.monotonic() when the request arrived
     authorized: bool  # whether the request carried a valid API key
+    query: dict[str, str] = field(default_factory=dict)  # decoded query parameters, as sent
 
 
 class RequestLog:

@@ -26,9 +26,13 @@ PARAGRAPHS: tuple[tuple[frozenset[str], str], ...] = (
         "Each trigger starts a new run: after an error, check list_task_runs before triggering again.",
     ),
     (
+        frozenset({"wait_for_task_run"}),
+        "Follow a run to its end: wait_for_task_run(run_id). If the result has terminal=false, the run "
+        "is still going: call wait_for_task_run again with the same run_id.",
+    ),
+    (
         frozenset({"wait_for_task_run", "trigger_task"}),
-        "Follow it: wait_for_task_run(run_id), or trigger_task(..., wait=true). If the result has "
-        "terminal=false, the run is still going: call wait_for_task_run again with the same run_id.",
+        "To start a run and follow it in one call: trigger_task(..., wait=true).",
     ),
     (
         frozenset({"get_task_run"}),

@@ -104,4 +104,4 @@ def test_inspector_over_streamable_http(
             "--method", "tools/call", "--tool-name", "get_task_run", "--tool-args-json", json.dumps({"run_id": run_id})
         )
         assert got["structuredContent"]["id"] == run_id
-        assert "tool=get_task_run" in server.stderr()
+        server.wait_for_log("tool=get_task_run")

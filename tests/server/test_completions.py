@@ -85,3 +85,10 @@ async def test_failures_give_no_suggestions(upper_upstream: Upstream, mode: str)
     async with Client(build_server(upper_upstream.settings()), mode=mode) as client:
         assert await complete(client, RUN, "run_id", "") == []
         assert await complete(client, EVALUATE, "task_name", "h") == []
+
+
+async def test_task_type_reaches_the_wire_as_the_api_spells_it(upper_upstream: Upstream) -> None:
+    async with Client(build_server(upper_upstream.settings())) as client:
+        await complete(client, EXPERIMENT_REF, "task_name", "")
+    sent = [request.query.get("type") for request in upper_upstream.emulator.recorded(route="list_tasks")]
+    assert sent == ["RUN_EXPERIMENT"]

@@ -1,7 +1,7 @@
 """Each tool's published interface is snapshotted: a schema change must be a reviewed decision.
 
 After an intended change, regenerate with
-    ARIZE_MCP_UPDATE_SNAPSHOTS=1 pytest tests/test_schemas.py
+    ARIZE_MCP_UPDATE_SNAPSHOTS=1 pytest tests/server/test_schemas.py
 and commit the updated files under tests/snapshots/.
 """
 

@@ -350,3 +350,16 @@ async def test_retry_after_stretches_the_poll_interval(upstream: Upstream) -> No
     assert polls[limited + 1].at - polls[limited].at >= 0.95
     gaps = [b.at - a.at for a, b in zip(polls[limited + 1 :], polls[limited + 2 :], strict=False)]
     assert gaps and max(gaps) < 0.9
+
+
+@pytest.mark.parametrize("spelling", ["run_experiment", "RUN_EXPERIMENT", "Run_Experiment"])
+async def test_enum_filters_take_any_casing_and_reach_the_wire_in_capitals(
+    upper_upstream: Upstream, spelling: str
+) -> None:
+    async with Client(build_server(upper_upstream.settings())) as client:
+        found = ok(await client.call_tool("list_tasks", {"task_type": spelling}))
+        assert {task["type"] for task in found["tasks"]} == {"run_experiment"}
+        runs = ok(await client.call_tool("list_task_runs", {"task_name": EXPERIMENT, "status": "Failed"}))
+        assert runs["task_runs"] == []
+    assert [r.query.get("type") for r in upper_upstream.emulator.recorded(route="list_tasks")][0] == "RUN_EXPERIMENT"
+    assert [r.query.get("status") for r in upper_upstream.emulator.recorded(route="list_runs")] == ["FAILED"]

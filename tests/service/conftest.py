@@ -41,6 +41,15 @@ class HttpServer:
         with open(self.stderr_file.name, encoding="utf-8", errors="replace") as handle:
             return handle.read()
 
+    def wait_for_log(self, text: str, timeout: float = 10) -> str:
+        """The stderr so far, once it contains `text`: a log line is written after the response
+        it describes has been sent, so a test that just got the response may be ahead of it."""
+        deadline = time.monotonic() + timeout
+        while text not in (logs := self.stderr()):
+            assert time.monotonic() < deadline, f"{text!r} never appeared in the server's log:\n{logs}"
+            time.sleep(0.02)
+        return logs
+
     def terminate(self, timeout: float = 30) -> int:
         """SIGTERM, then the exit code once the process has drained and stopped."""
         if self.process.poll() is None:

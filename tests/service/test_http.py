@@ -116,7 +116,7 @@ async def test_stateless_replicas_answer_any_request(upper_upstream: Upstream) -
                 )
                 assert waited["terminal"] and notes
                 assert ok(await client.call_tool("get_task_run", {"run_id": run["id"]}))["status"] == "completed"
-        log_one, log_two = one.stderr(), two.stderr()
+        log_one, log_two = one.wait_for_log("POST /mcp 200"), two.wait_for_log("POST /mcp 200")
         assert "tool=trigger_task" in log_one + log_two
         assert "POST /mcp 200" in log_one and "POST /mcp 200" in log_two
 
@@ -148,7 +148,7 @@ async def test_waits_on_one_run_share_one_poller(upper_upstream: Upstream) -> No
 
 def test_binds_loopback_by_default(upper_upstream: Upstream) -> None:
     with http_server(upper_upstream.env()) as server:
-        assert f"serving MCP at http://127.0.0.1:{server.port}/mcp" in server.stderr()
+        server.wait_for_log(f"serving MCP at http://127.0.0.1:{server.port}/mcp")
         with pytest.raises(httpx2.ConnectError):
             # The same port on an address other than loopback (the wildcard) is not listening.
             httpx2.get(f"http://0.0.0.0:{server.port}/healthz".replace("0.0.0.0", _non_loopback_address()), timeout=1)
@@ -210,7 +210,7 @@ async def test_origin_host_token_and_body_rules(upper_upstream: Upstream) -> Non
             assert upper_upstream.url not in response.text and TOKEN not in response.text
         async with mcp_session(server.url, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
             assert ok(await client.call_tool("list_tasks", {}))["tasks"]
-        logs = server.stderr()
+        logs = server.wait_for_log("POST /mcp 413")
     assert TOKEN not in logs and API_KEY not in logs
     assert "POST /mcp 403" in logs and "POST /mcp 401" in logs and "POST /mcp 413" in logs
 
@@ -340,7 +340,7 @@ def test_request_timeout_bounds_a_call(upper_upstream: Upstream) -> None:
             timeout=20,
         )
         assert response.status_code == 504
-        assert "POST /mcp 504" in server.stderr()
+        server.wait_for_log("POST /mcp 504")
 
 
 async def test_sigterm_refuses_new_requests_and_finishes_in_flight_ones(upper_upstream: Upstream) -> None:
