@@ -1,0 +1,217 @@
+"""The `mcp` SDK (and uvicorn) internals wrapped in arize_mcp/server/seams.py and arize_mcp/asgi.py still exist.
+
+Each test names the seam it guards, so an SDK upgrade that removes or moves one fails here, by name,
+rather than somewhere deep inside a subscription or a signal handler.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import signal
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+import uvicorn
+import uvicorn.server
+from mcp import Client
+from mcp.server.connection import Connection
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver import MCPServer
+from mcp.types import EmptyResult, Request, RequestParams, Result
+
+from arize_mcp.asgi import CleanExitServer
+from arize_mcp.config import Settings
+from arize_mcp.server import build_server, seams
+
+pytestmark = pytest.mark.anyio
+
+PROBE = "x-arize-mcp-test/seam-probe"  # a method no SDK or spec will ever define
+
+
+class ProbeParams(RequestParams):
+    word: str = ""
+
+
+class ProbeResult(Result):
+    word: str
+    connection_type: str
+    connection_error: str | None = None
+
+
+def _server() -> MCPServer[Any]:
+    return build_server(Settings())
+
+
+def _probe_request(word: str) -> Request[ProbeParams, str]:
+    return Request[ProbeParams, str](method=PROBE, params=ProbeParams(word=word))
+
+
+def _add_probe(server: MCPServer[Any], connections: list[Connection]) -> None:
+    """Serve PROBE with a lowlevel handler that echoes its word and reports the request's connection."""
+
+    async def probe(ctx: ServerRequestContext[Any, Any], params: ProbeParams) -> ProbeResult:
+        try:
+            connection = seams.connection_of(ctx)
+        except AttributeError as error:  # reported to the test, not lost in an "internal error" response
+            return ProbeResult(word=params.word, connection_type="", connection_error=repr(error))
+        connections.append(connection)
+        return ProbeResult(word=params.word, connection_type=type(connection).__qualname__)
+
+    seams.add_request_handler(server, PROBE, ProbeParams, probe)
+
+
+@pytest.mark.parametrize(
+    ("method", "registered_by"),
+    [
+        ("resources/subscribe", "register_run_subscriptions via seams.add_request_handler"),
+        ("resources/unsubscribe", "register_run_subscriptions via seams.add_request_handler"),
+        ("completion/complete", "register_completions via seams.add_request_handler"),
+        ("subscriptions/listen", "the SDK's MCPServer; register_run_subscriptions wraps it with seams.wrap_method"),
+    ],
+)
+def test_seam_serves_sees_the_methods_the_server_relies_on(method: str, registered_by: str) -> None:
+    assert seams.serves(_server(), method), (
+        f"seam `serves` (MCPServer._lowlevel_server.get_request_handler): the built server has no handler for "
+        f"{method!r}, which {registered_by}"
+    )
+
+
+def test_seam_add_request_handler_registers_a_new_method() -> None:
+    server = _server()
+    assert not seams.serves(server, PROBE)
+    _add_probe(server, [])
+    assert seams.serves(server, PROBE), (
+        "seam `add_request_handler` (MCPServer._lowlevel_server.add_request_handler) did not register the method"
+    )
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_seam_connection_of_reaches_the_connection(mode: str) -> None:
+    """A lowlevel handler's ServerSession still keeps the Connection as `_connection`, on the handshake-era
+    loop (legacy) and on the 2026-07-28 per-request path (auto, in-process)."""
+    server = _server()
+    connections: list[Connection] = []
+    _add_probe(server, connections)
+    async with Client(server, mode=mode) as client:
+        result = await client.session.send_request(_probe_request("hello"), ProbeResult)
+    assert result.connection_error is None, (
+        f"seam `connection_of` (ServerRequestContext.session._connection): {result.connection_error}"
+    )
+    assert result.word == "hello"  # the handler got its validated params
+    assert len(connections) == 1
+    assert isinstance(connections[0], Connection), (
+        f"seam `connection_of`: ServerSession._connection is a {type(connections[0]).__qualname__}, not a "
+        "mcp.server.connection.Connection"
+    )
+
+
+async def test_seam_connection_of_outlives_one_request_on_a_handshake_session() -> None:
+    """Subscriptions (resources/subscribe) hang their watches on the Connection because it lives as long as
+    the client stays, while a new ServerSession is made for every request."""
+    server = _server()
+    connections: list[Connection] = []
+    _add_probe(server, connections)
+    async with Client(server, mode="legacy") as client:
+        results = [await client.session.send_request(_probe_request(word), ProbeResult) for word in ("one", "two")]
+    async with Client(server, mode="legacy") as other:
+        results.append(await other.session.send_request(_probe_request("three"), ProbeResult))
+    errors = [result.connection_error for result in results if result.connection_error]
+    assert not errors, f"seam `connection_of` (ServerRequestContext.session._connection): {errors[0]}"
+    first, second, third = connections
+    assert first is second, "seam `connection_of`: one client's requests no longer share one Connection"
+    assert first is not third, "seam `connection_of`: two clients share one Connection"
+
+
+def test_seam_middleware_is_the_list_wrap_method_appends_to() -> None:
+    server = _server()
+    assert isinstance(server.middleware, list), (
+        f"seam `wrap_method`: MCPServer.middleware is a {type(server.middleware).__qualname__}, not a list"
+    )
+    before = list(server.middleware)
+
+    async def wrapper(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        return await call_next(ctx)
+
+    seams.wrap_method(server, PROBE, wrapper)
+    assert server.middleware[: len(before)] == before
+    assert len(server.middleware) == len(before) + 1, "seam `wrap_method` did not append to MCPServer.middleware"
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_seam_wrap_method_wraps_only_its_method(mode: str) -> None:
+    server = _server()
+    _add_probe(server, [])
+    calls: list[tuple[str, str, object]] = []
+
+    def recording(name: str) -> seams.MethodWrapper:
+        async def wrapper(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+            calls.append((name, ctx.method, ctx.params))
+            return await call_next(ctx)
+
+        return wrapper
+
+    seams.wrap_method(server, "subscriptions/listen", recording("listen"))
+    seams.wrap_method(server, PROBE, recording("probe"))
+    async with Client(server, mode=mode) as client:
+        tools = await client.list_tools()
+        result = await client.session.send_request(_probe_request("wrapped"), ProbeResult)
+    assert tools.tools, "tools/list went through, answered by the SDK"
+    assert result.word == "wrapped", "the wrapper passed the request on to the handler"
+    assert [(name, method) for name, method, _ in calls] == [("probe", PROBE)], (
+        f"seam `wrap_method` (MCPServer.middleware): wrappers ran for {calls}; expected only the probe's, "
+        "and the subscriptions/listen wrapper never for tools/list"
+    )
+    params = calls[0][2]
+    # Middleware sees the raw params, before validation (the listen wrapper validates them itself).
+    assert isinstance(params, Mapping) and params.get("word") == "wrapped"
+
+
+@pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")  # handshake-era method
+async def test_seams_serve_resources_unsubscribe_to_a_real_client() -> None:
+    """resources/unsubscribe, served through add_request_handler and connection_of, answers a real client."""
+    async with Client(_server(), mode="legacy") as client:
+        result = await client.unsubscribe_resource("arize://task-runs/not-subscribed")
+    assert isinstance(result, EmptyResult)
+
+
+def test_uvicorn_server_still_defines_the_handle_exit_clean_exit_server_overrides() -> None:
+    """Read from uvicorn's source: sse_starlette (imported by mcp) replaces `uvicorn.Server.handle_exit` on the
+    class at import time with a `(*args, **kwargs)` wrapper around the original, so the attribute no longer
+    shows uvicorn's own signature."""
+    assert callable(getattr(uvicorn.Server, "handle_exit", None)), (
+        "uvicorn.Server.handle_exit is gone: arize_mcp.asgi.CleanExitServer overrides it to exit 0 after a signal"
+    )
+    tree = ast.parse(inspect.getsource(uvicorn.server))
+    server_class = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Server")
+    defined = [node for node in server_class.body if isinstance(node, ast.FunctionDef) and node.name == "handle_exit"]
+    assert defined, "uvicorn.server.Server no longer defines handle_exit, which CleanExitServer overrides"
+    theirs = [arg.arg for arg in defined[0].args.args]
+    ours = list(inspect.signature(CleanExitServer.handle_exit).parameters)
+    assert ours == theirs, f"uvicorn.Server.handle_exit now takes {theirs}; CleanExitServer.handle_exit takes {ours}"
+    assert "handle_exit" in vars(CleanExitServer)
+
+
+def test_uvicorn_capture_signals_installs_handle_exit() -> None:
+    """CleanExitServer's override only matters if uvicorn routes signals to `self.handle_exit`."""
+    source = inspect.getsource(uvicorn.Server.capture_signals)
+    assert "self.handle_exit" in source, (
+        "uvicorn.Server.capture_signals no longer installs self.handle_exit, which CleanExitServer overrides"
+    )
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers can only be installed from the main thread")
+
+    async def app(scope: object, receive: object, send: object) -> None:  # never called
+        raise AssertionError
+
+    server = CleanExitServer(uvicorn.Config(app))
+    before = {sig: signal.getsignal(sig) for sig in uvicorn.server.HANDLED_SIGNALS}
+    with server.capture_signals():
+        installed = {sig: signal.getsignal(sig) for sig in uvicorn.server.HANDLED_SIGNALS}
+    assert {signal.SIGINT, signal.SIGTERM} <= set(installed)
+    assert all(handler == server.handle_exit for handler in installed.values()), (
+        f"uvicorn.Server.capture_signals installed {installed}, not CleanExitServer.handle_exit"
+    )
+    assert {sig: signal.getsignal(sig) for sig in uvicorn.server.HANDLED_SIGNALS} == before
