@@ -52,8 +52,9 @@ class RunWaiter:
         self._clock = clock
 
     async def wait(self, run_id: str, timeout_seconds: float, on_poll: OnPoll | None = None) -> WaitResult:
-        """The run once it is terminal, or its latest snapshot when the time is up; `on_poll` sees
-        every snapshot. Raises the poller's error when not even one snapshot could be read."""
+        """The run once it is terminal, or its latest snapshot when the time is up or a stop is asked;
+        `on_poll` sees every snapshot. Raises the error that ended the run's feed (a permanent one
+        such as 401 or 404), and a TransportError when not even one snapshot came in time."""
         started = self._clock()
         deadline = started + timeout_seconds
         run: TaskRun | None = None
