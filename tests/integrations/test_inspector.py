@@ -59,7 +59,7 @@ def test_inspector_calls_get_task_run(npm_bin: Path, tmp_path: Path, upper_upstr
     task_id = upper_upstream.emulator.task_id("Hallucination check")
     run_id = call("trigger_task", {"task_id": task_id, "data_start_time": "-2h"})["structuredContent"]["run"]["id"]
     got = call("get_task_run", {"run_id": run_id})
-    assert (got["structuredContent"]["run"]["id"], got["structuredContent"]["task_id"]) == (run_id, task_id)
+    assert (got["structuredContent"]["id"], got["structuredContent"]["task_id"]) == (run_id, task_id)
     assert got["structuredContent"]["status"] in {"pending", "running", "completed"}
 
 
@@ -103,5 +103,5 @@ def test_inspector_over_streamable_http(
         got = request(
             "--method", "tools/call", "--tool-name", "get_task_run", "--tool-args-json", json.dumps({"run_id": run_id})
         )
-        assert got["structuredContent"]["run"]["id"] == run_id
+        assert got["structuredContent"]["id"] == run_id
         server.wait_for_log("tool=get_task_run")
