@@ -46,7 +46,7 @@ async def run_demo(run_seconds: float = 8.0, out: TextIO | None = None) -> int:
             say(f"\n> trigger_task({_args(arguments)})")
             triggered = _checked(await client.call_tool("trigger_task", arguments))
             say(_text(triggered))
-            run_id = triggered.structured_content["id"]  # type: ignore[index]
+            run_id = triggered.structured_content["run"]["id"]  # type: ignore[index]
 
             say(f"\n> wait_for_task_run(run_id={run_id!r}) with live progress")
 

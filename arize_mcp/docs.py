@@ -52,27 +52,23 @@ def render(tools: list[Tool]) -> str:
             description = spec.get("description", "").replace("|", "\\|").replace("\n", " ")
             default = "" if name in required or spec.get("default") is None else f"`{json.dumps(spec['default'])}`"
             needed = "yes" if name in required else "no"
-            parts.append(f"| `{name}` | {_type(spec, schema)} | {needed} | {default} | {description} |")
+            parts.append(f"| `{name}` | {_type(spec)} | {needed} | {default} | {description} |")
         parts.append("")
     parts.append(END)
     return "\n".join(parts)
 
 
-def _type(spec: dict[str, Any], root: dict[str, Any]) -> str:
-    options = [s for s in spec.get("anyOf", [spec]) if s.get("type") != "null"]
-    return " or ".join(_one_type(option, root) for option in options)
-
-
-def _one_type(spec: dict[str, Any], root: dict[str, Any]) -> str:
-    if "$ref" in spec:
-        spec = root["$defs"][spec["$ref"].rsplit("/", 1)[-1]]
+def _type(spec: dict[str, Any]) -> str:
+    """The type of a published (portable) schema: nullable means optional, so null is not shown."""
     if "enum" in spec:
-        return " \\| ".join(f"`{value}`" for value in spec["enum"])
-    kind = spec.get("type", "any")
+        return " \\| ".join(f"`{value}`" for value in spec["enum"] if value is not None)
+    kinds = spec.get("type", "any")
+    kind = next((k for k in kinds if k != "null"), "any") if isinstance(kinds, list) else kinds
     if kind == "array":
-        return f"array of {_one_type(spec.get('items', {}), root)}" + _bounds(spec, "minItems", "maxItems", " items")
+        return f"array of {_type(spec.get('items', {}))}" + _bounds(spec, "minItems", "maxItems", " items")
     if kind == "object":
-        return "object of strings" if spec.get("additionalProperties", {}).get("type") == "string" else "object"
+        fields = ", ".join(f"`{name}`" for name in spec.get("properties", {}))
+        return f"object ({fields})" if fields else "object"
     if kind in ("integer", "number"):
         return kind + _bounds(spec, "minimum", "maximum", "")
     if kind == "string":

@@ -35,10 +35,36 @@ def ok(result: CallToolResult) -> dict:
     return result.structured_content
 
 
-def error(result: CallToolResult) -> str:
+ERROR_KINDS = {
+    "invalid_argument",
+    "unknown_tool",
+    "missing_api_key",
+    "authentication_failed",
+    "permission_denied",
+    "not_found",
+    "ambiguous_name",
+    "conflict",
+    "already_ended",
+    "rate_limited",
+    "upstream_unavailable",
+    "may_have_started",
+    "follow_failed",
+    "unexpected_response",
+    "upstream_error",
+}
+
+
+def error(result: CallToolResult, kind: str | None = None) -> str:
+    """The text of an error result, after checking its structured report (and its kind, if given)."""
     assert result.is_error, result
-    assert result.structured_content is None
-    return text_of(result)
+    report = result.structured_content
+    assert report is not None and {"error", "message", "hint"} <= set(report), report
+    assert report["error"] in ERROR_KINDS, report
+    assert kind in (None, report["error"]), report
+    text = text_of(result)
+    assert text == (f"{report['message']}\n{report['hint']}" if report["hint"] else report["message"])
+    assert "pydantic" not in text and "https://errors" not in text
+    return text
 
 
 def assert_run_shape(run: dict) -> None:

@@ -29,7 +29,7 @@ async def test_stdio_subprocess_triggers_and_waits(upper_upstream: Upstream, mod
             assert set(tools) == ALL_TOOLS
             assert all(tool.output_schema for tool in tools.values())
             task_id = upper_upstream.emulator.task_id("Hallucination check")
-            run = ok(await client.call_tool("trigger_task", {"task_id": task_id}))
+            run = ok(await client.call_tool("trigger_task", {"task_id": task_id}))["run"]
             messages: list[str] = []
 
             async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -69,7 +69,7 @@ async def test_sandbox_needs_no_account(switch: str) -> None:
         names = {task["name"] for task in tasks}
         assert {"Hallucination check", "Prompt v2 experiment"} <= names
         task_id = next(task["id"] for task in tasks if task["name"] == HALLUCINATION)
-        run = ok(await client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-2h"}))
+        run = ok(await client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-2h"}))["run"]
         waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 30}))
         assert waited["run"]["status"] == "completed"
 
@@ -127,7 +127,7 @@ async def test_raw_handshake_versions(upper_upstream: Upstream, version: str, tm
             assert listed is not None and {t["name"] for t in listed["result"]["tools"]} == ALL_TOOLS
             task_id = upper_upstream.emulator.task_id("Hallucination check")
             called = await rpc.send("tools/call", {"name": "trigger_task", "arguments": {"task_id": task_id}})
-            assert called is not None and called["result"]["structuredContent"]["status"] == "pending"
+            assert called is not None and called["result"]["structuredContent"]["run"]["status"] == "pending"
             failed = await rpc.send("tools/call", {"name": "get_task_run", "arguments": {"run_id": "missing"}})
             assert failed is not None and failed["result"]["isError"] is True
             await process.stdin.aclose()

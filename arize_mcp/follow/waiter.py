@@ -31,7 +31,7 @@ class WaitResult(BaseModel):
         "timeout came first: the run goes on upstream; call wait_for_task_run again."
     )
     waited_seconds: float = Field(ge=0, description="Time spent in this call.")
-    polls: int = Field(ge=1, description="Reads of the run made in this call.")
+    polls: int = Field(ge=1, description="Snapshots of the run this call received.")
 
 
 class RunWaiter:

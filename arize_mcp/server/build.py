@@ -3,8 +3,12 @@ with instructions that match them; the lifespan owns the HTTP pool and the run f
 
 from __future__ import annotations
 
+from typing import Any
+
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.types import DiscoverResult
 
 from arize_mcp import __version__
 from arize_mcp.config import ConfigError, Settings
@@ -13,7 +17,9 @@ from arize_mcp.server.instructions import instructions_for
 from arize_mcp.server.prompts import register_prompts
 from arize_mcp.server.resources import register_resources
 from arize_mcp.server.runtime import Drain, Runtime, lifespan_for
+from arize_mcp.server.seams import wrap_method
 from arize_mcp.server.tools import TOOLS, ToolSpec
+from arize_mcp.server.tools.arguments import ArgumentCheck
 
 TOOLSETS: dict[str, str] = {
     "tasks": "find and read tasks",
@@ -21,9 +27,14 @@ TOOLSETS: dict[str, str] = {
 }
 
 
-def build_server(settings: Settings, *, drain: Drain | None = None) -> MCPServer[Runtime]:
-    tools = selected_tools(settings)
-    names = {spec.name for spec in tools}
+def build_server(
+    settings: Settings, *, drain: Drain | None = None, standalone_channel: bool = True
+) -> MCPServer[Runtime]:
+    """`standalone_channel=False` for transports that cannot send a notification outside a request
+    (stateless HTTP): handshake-era resource subscriptions are then not offered, nor advertised."""
+    specs = selected_tools(settings)
+    names = {spec.name for spec in specs}
+    tools = [spec.tool() for spec in specs]
     # The bus subscriptions/listen delivers from; run watches publish their changes on it.
     bus = InMemorySubscriptionBus()
     server: MCPServer[Runtime] = MCPServer(
@@ -35,10 +46,11 @@ def build_server(settings: Settings, *, drain: Drain | None = None) -> MCPServer
         website_url="https://arize.com/docs/ax",
         lifespan=lifespan_for(settings, drain),
         subscriptions=bus,
+        tools=tools,
     )
-    for spec in tools:
-        spec.register(server)
-    register_resources(server, bus)
+    wrap_method(server, "tools/call", ArgumentCheck(tools))
+    wrap_method(server, "server/discover", lists_never_change)
+    register_resources(server, bus, subscribe=standalone_channel)
     register_prompts(server, available_tools=names)
     register_completions(server)
     return server
@@ -52,3 +64,19 @@ def selected_tools(settings: Settings) -> list[ToolSpec]:
         known = "; ".join(f"{name}: {what}" for name, what in TOOLSETS.items())
         raise ConfigError(f"unknown toolset(s) {', '.join(unknown)}. Known toolsets: {known}")
     return [spec for spec in TOOLS if spec.toolset in chosen and (spec.read_only or not settings.read_only)]
+
+
+async def lists_never_change(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """`server/discover` with `listChanged: false` for tools, prompts and resources, as initialize says.
+
+    The lists are fixed for the server's lifetime. On 2026-07-28 the SDK derives `listChanged` from
+    whether `subscriptions/listen` is served (it is, for task-run updates), so it is corrected here."""
+    result = await call_next(ctx)
+    # The chain hands back the result serialised (a dict); a model is read the same way.
+    discovered = result.model_dump(by_alias=True, exclude_none=True) if isinstance(result, DiscoverResult) else result
+    if isinstance(discovered, dict):
+        for name in ("tools", "prompts", "resources"):
+            capability = discovered.get("capabilities", {}).get(name)
+            if isinstance(capability, dict) and "listChanged" in capability:
+                capability["listChanged"] = False
+    return discovered

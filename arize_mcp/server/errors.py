@@ -1,11 +1,20 @@
 """The words an agent (and the person behind it) reads when something fails.
 
-Typed errors come from the API client (api/errors.py) and from argument checks here; each kind
-gets one wording that says what happened and what to do next. Tool results, resource reads and
-subscriptions all word their failures through `describe_error`.
+Typed errors come from the API client (api/errors.py) and from argument checks here; each becomes
+one `ErrorReport`: a kind an agent or orchestrator can branch on without parsing prose, a message
+saying what happened, and a hint saying what to do next. Tool results carry it as structured
+content (`{error, message, hint, candidates?, run_id?}`) beside the text; resource reads and
+subscriptions word their failures with the same text.
+
+Kinds: invalid_argument, unknown_tool, missing_api_key, authentication_failed, permission_denied, not_found,
+ambiguous_name, conflict, already_ended, rate_limited, upstream_unavailable, may_have_started,
+follow_failed, unexpected_response, upstream_error.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -13,6 +22,7 @@ from arize_mcp.api.errors import (
     ApiError,
     AuthenticationError,
     BadRequestError,
+    ConflictError,
     InvalidRequestError,
     MissingApiKeyError,
     NotFoundError,
@@ -23,11 +33,28 @@ from arize_mcp.api.errors import (
     UnexpectedResponseError,
 )
 
-MISSING_KEY_TEXT = (
-    "No Arize API key is configured, so nothing was sent. Set ARIZE_API_KEY in this MCP server's "
-    "environment (Arize → Settings → API Keys), or start the server with `arize-mcp --sandbox` to "
-    "try every tool against the built-in emulator with demo tasks."
-)
+
+@dataclass(frozen=True)
+class ErrorReport:
+    """One failure as an agent reads it."""
+
+    kind: str
+    message: str
+    hint: str = ""
+    candidates: tuple[dict[str, str], ...] = ()
+    run_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+    def structured(self) -> dict[str, Any]:
+        content: dict[str, Any] = {"error": self.kind, "message": self.message, "hint": self.hint}
+        if self.candidates:
+            content["candidates"] = list(self.candidates)
+        if self.run_id is not None:
+            content["run_id"] = self.run_id
+        return content
 
 
 class ArgumentError(ValueError):
@@ -35,63 +62,112 @@ class ArgumentError(ValueError):
 
 
 class ActionableError(Exception):
-    """A failure whose message already tells the agent what to do; shown as it is."""
+    """A failure this server has already worded; reported as it is."""
+
+    def __init__(self, report: ErrorReport) -> None:
+        super().__init__(report.text)
+        self.report = report
 
 
 def describe_error(exc: Exception) -> str:
     """The text an agent (and the person behind it) reads when a call fails."""
+    return report_error(exc).text
+
+
+def report_error(exc: Exception) -> ErrorReport:
+    """The report of an anticipated failure; anything else is only named, never detailed."""
     match exc:
         case MissingApiKeyError():
-            return MISSING_KEY_TEXT
-        case ActionableError():
-            return str(exc)
-        case ArgumentError() | InvalidRequestError():
-            return f"Invalid arguments, nothing was sent to Arize: {exc}"
-        case ValidationError():
-            return "Invalid arguments, nothing was sent to Arize: " + "; ".join(
-                _validation_message(err) for err in exc.errors()
+            return ErrorReport(
+                "missing_api_key",
+                "No Arize API key is configured, so nothing was sent.",
+                "Set ARIZE_API_KEY in this MCP server's environment (Arize → Settings → API Keys), or start "
+                "the server with `arize-mcp --sandbox` to try every tool against the built-in emulator with "
+                "demo tasks.",
             )
+        case ActionableError():
+            return exc.report
+        case ArgumentError() | InvalidRequestError():
+            return invalid_argument(str(exc))
+        case ValidationError():
+            return invalid_argument("; ".join(_validation_message(err) for err in exc.errors()))
         case AuthenticationError():
-            return (
-                f"{_api_line(exc)}\nArize rejected the API key. Check that ARIZE_API_KEY holds a current "
-                "Arize API key and that it belongs to the configured host or region (ARIZE_REGION / "
-                "ARIZE_API_HOST)."
+            return ErrorReport(
+                "authentication_failed",
+                f"{_api_line(exc)}. Arize rejected the API key.",
+                "Check that ARIZE_API_KEY holds a current Arize API key and that it belongs to the configured "
+                "host or region (ARIZE_REGION / ARIZE_API_HOST).",
             )
         case PermissionDeniedError():
-            return (
-                f"{_api_line(exc)}\nThe API key is valid but lacks permission for this. Check the key's "
-                "role and its access to the task's space (a read-only key cannot trigger or cancel runs)."
+            return ErrorReport(
+                "permission_denied",
+                f"{_api_line(exc)}. The API key is valid but lacks permission for this.",
+                "Check the key's role and its access to the task's space (a read-only key cannot trigger or "
+                "cancel runs).",
             )
         case RateLimitError():
             wait = f" Retry after {exc.retry_after:.0f} s." if exc.retry_after is not None else ""
-            return f"{_api_line(exc)}\nArize is rate-limiting this key and retries did not get through.{wait}"
-        case NotFoundError():
-            return f"{_api_line(exc)}\nCheck the id; list_tasks shows the tasks this key can see."
-        case ServerError() if exc.method == "POST" and exc.path.endswith("/trigger"):
-            return (
-                f"{_api_line(exc)}\nThe trigger was not retried because Arize may already have started a "
-                "run. Check the task's recent runs before triggering again, or you may run it twice."
+            return ErrorReport(
+                "rate_limited",
+                f"{_api_line(exc)}. Arize is rate-limiting this key and retries did not get through.{wait}",
+                "Wait, then make the same call again.",
             )
-        case BadRequestError() | ApiError():
-            return _api_line(exc)
+        case NotFoundError():
+            lister = "list_task_runs shows a task's runs" if "/task-runs/" in exc.path else "list_tasks shows the tasks"
+            return ErrorReport("not_found", _api_line(exc), f"Check the id; {lister} this key can see.")
+        case ServerError() if _is_trigger(exc):
+            return may_have_started(
+                _api_line(exc), "The trigger was not retried because Arize may already have started a run."
+            )
+        case ConflictError():
+            return ErrorReport("conflict", _api_line(exc), "Change the conflicting value (e.g. a new, unique name).")
+        case BadRequestError():
+            return ErrorReport("invalid_argument", _api_line(exc), "Fix the arguments Arize names, then call again.")
+        case ServerError():
+            return ErrorReport("upstream_unavailable", _api_line(exc), "Arize had a problem; try again shortly.")
+        case ApiError():
+            return ErrorReport("upstream_error", _api_line(exc))
         case TransportError() if exc.may_have_reached_server:
-            return (
-                f"Network failure talking to Arize: {exc}. The request may have reached Arize; for a "
-                "trigger, check the task's recent runs before triggering again."
+            return ErrorReport(
+                "upstream_unavailable",
+                f"Network failure talking to Arize: {exc}. The request may have reached Arize.",
+                "For a trigger, check the task's recent runs (list_task_runs) before triggering again; "
+                "for a read, call again.",
             )
         case TransportError():
-            return f"Network failure: {exc}. Check the network and the configured Arize host."
+            return ErrorReport(
+                "upstream_unavailable",
+                f"Network failure: {exc}.",
+                "Check the network and the configured Arize host, then call again.",
+            )
         case UnexpectedResponseError():
-            return f"Arize sent an unexpected response: {exc}"
+            return ErrorReport("unexpected_response", f"Arize sent an unexpected response: {exc}")
         case _:
-            return f"Unexpected error: {type(exc).__name__}"
+            return ErrorReport("upstream_error", f"Unexpected error: {type(exc).__name__}")
+
+
+def invalid_argument(problem: str, hint: str = "") -> ErrorReport:
+    return ErrorReport("invalid_argument", f"Invalid arguments, nothing was sent to Arize: {problem}", hint)
+
+
+def may_have_started(what: str, why: str) -> ErrorReport:
+    return ErrorReport(
+        "may_have_started",
+        f"{what}\n{why}",
+        "Check the task's recent runs with list_task_runs (newest first) before triggering again, or you may "
+        "run it twice.",
+    )
+
+
+def _is_trigger(exc: ApiError) -> bool:
+    return exc.method == "POST" and exc.path.endswith("/trigger")
 
 
 def _api_line(exc: ApiError) -> str:
     return f"Arize API error {exc}"
 
 
-def _validation_message(err: dict[str, object]) -> str:
-    loc = ".".join(str(part) for part in err.get("loc", ()))  # type: ignore[union-attr]
+def _validation_message(err: Any) -> str:
+    loc = ".".join(str(part) for part in err.get("loc", ()))
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     return f"{loc}: {msg}" if loc else msg

@@ -55,8 +55,9 @@ async def _read(ctx: Context[Runtime, Any], get: Callable[[ArizeClient], Awaitab
     return item.model_dump_json(indent=2)
 
 
-def register_resources(server: MCPServer[Runtime], bus: SubscriptionBus) -> None:
-    """Add the task and task-run resource templates, and subscriptions to task runs."""
+def register_resources(server: MCPServer[Runtime], bus: SubscriptionBus, *, subscribe: bool = True) -> None:
+    """Add the task and task-run resource templates, and subscriptions to task runs (`subscribe=False`:
+    only through subscriptions/listen, for transports with no channel for resources/subscribe)."""
     for template, name, title, read in (
         (TASK_TEMPLATE, "task", "Arize task", read_task),
         (RUN_TEMPLATE, "task_run", "Arize task run", read_run),
@@ -65,4 +66,4 @@ def register_resources(server: MCPServer[Runtime], bus: SubscriptionBus) -> None
         server.resource(template, name=name, title=title, description=description, mime_type=JSON, security=OPAQUE_IDS)(
             read
         )
-    register_run_subscriptions(server, bus)
+    register_run_subscriptions(server, bus, subscribe=subscribe)

@@ -250,11 +250,12 @@ def _listen_wrapper(watches: ListenWatches):  # noqa: ANN202 - a seams.MethodWra
     return listen
 
 
-def register_run_subscriptions(server: MCPServer[Runtime], bus: SubscriptionBus) -> None:
-    """Serve resources/subscribe and resources/unsubscribe, and watch task runs named by
-    subscriptions/listen streams, publishing their changes on `bus` (the one the server's
-    listen handler delivers from)."""
-    add_request_handler(server, "resources/subscribe", SubscribeRequestParams, _subscribe)
-    add_request_handler(server, "resources/unsubscribe", UnsubscribeRequestParams, _unsubscribe)
+def register_run_subscriptions(server: MCPServer[Runtime], bus: SubscriptionBus, *, subscribe: bool = True) -> None:
+    """Serve resources/subscribe and resources/unsubscribe (unless `subscribe` is False), and watch
+    task runs named by subscriptions/listen streams, publishing their changes on `bus` (the one the
+    server's listen handler delivers from)."""
+    if subscribe:
+        add_request_handler(server, "resources/subscribe", SubscribeRequestParams, _subscribe)
+        add_request_handler(server, "resources/unsubscribe", UnsubscribeRequestParams, _unsubscribe)
     if serves(server, "subscriptions/listen"):
         wrap_method(server, "subscriptions/listen", _listen_wrapper(ListenWatches(bus)))

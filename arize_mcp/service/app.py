@@ -13,7 +13,7 @@ from arize_mcp.service.options import HttpOptions
 
 def build_http_app(settings: Settings, options: HttpOptions, drain: Drain | None = None) -> Guard:
     drain = drain or Drain()
-    server = build_server(settings, drain=drain)
+    server = build_server(settings, drain=drain, standalone_channel=not options.stateless)
     health = Health(settings, drain)
     server.custom_route("/healthz", methods=["GET"])(health.healthz)
     server.custom_route("/readyz", methods=["GET"])(health.readyz)

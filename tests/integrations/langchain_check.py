@@ -44,7 +44,7 @@ async def check(command: str) -> dict[str, Any]:
         by_name = {tool.name: tool for tool in tools}
         report: dict[str, Any] = {"schemas": {tool.name: tool.args_schema for tool in tools}}
         tasks = (await call(by_name["list_tasks"], {"name": "Hallucination check"}))["tasks"]
-        run = await call(by_name["trigger_task"], {"task_id": tasks[0]["id"], "data_start_time": "-2h"})
+        run = (await call(by_name["trigger_task"], {"task_id": tasks[0]["id"], "data_start_time": "-2h"}))["run"]
         for waits in range(1, MAX_WAITS + 1):  # noqa: B007 - the count is reported after the loop
             waited = await call(by_name["wait_for_task_run"], {"run_id": run["id"], "timeout_seconds": 20})
             if waited["terminal"]:

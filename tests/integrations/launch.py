@@ -106,7 +106,9 @@ async def assert_sandbox_run_completes(params: StdioServerParameters) -> None:
             names = {tool.name for tool in (await client.list_tools()).tools}
             assert CORE_TOOLS <= names, f"missing tools: {sorted(CORE_TOOLS - names)}"
             tasks = ok(await client.call_tool("list_tasks", {"name": "Hallucination check"}))["tasks"]
-            run = ok(await client.call_tool("trigger_task", {"task_id": tasks[0]["id"], "data_start_time": "-2h"}))
+            run = ok(await client.call_tool("trigger_task", {"task_id": tasks[0]["id"], "data_start_time": "-2h"}))[
+                "run"
+            ]
             waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 30}))
     assert waited["terminal"] and waited["run"]["status"] == "completed"
 

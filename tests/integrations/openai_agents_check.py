@@ -33,7 +33,7 @@ async def check(command: str) -> dict[str, Any]:
     async with example["arize_server"](command, sandbox=True) as server:
         report: dict[str, Any] = {"schemas": {tool.name: tool.input_schema for tool in await server.list_tools()}}
         tasks = (await call(server, "list_tasks", {"name": "Hallucination check"}))["tasks"]
-        run = await call(server, "trigger_task", {"task_id": tasks[0]["id"], "data_start_time": "-2h"})
+        run = (await call(server, "trigger_task", {"task_id": tasks[0]["id"], "data_start_time": "-2h"}))["run"]
         for waits in range(1, MAX_WAITS + 1):  # noqa: B007 - the count is reported after the loop
             waited = await call(server, "wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 20})
             if waited["terminal"]:

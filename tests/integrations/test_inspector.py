@@ -57,7 +57,7 @@ def test_inspector_calls_get_task_run(npm_bin: Path, tmp_path: Path, upper_upstr
         return inspector(npm_bin, tmp_path, *env_options, *options)
 
     task_id = upper_upstream.emulator.task_id("Hallucination check")
-    run_id = call("trigger_task", {"task_id": task_id, "data_start_time": "-2h"})["structuredContent"]["id"]
+    run_id = call("trigger_task", {"task_id": task_id, "data_start_time": "-2h"})["structuredContent"]["run"]["id"]
     got = call("get_task_run", {"run_id": run_id})
     assert (got["structuredContent"]["id"], got["structuredContent"]["task_id"]) == (run_id, task_id)
     assert got["structuredContent"]["status"] in {"pending", "running", "completed"}
@@ -99,7 +99,7 @@ def test_inspector_over_streamable_http(
             "--tool-args-json",
             json.dumps({"task_id": task_id}),
         )
-        run_id = triggered["structuredContent"]["id"]
+        run_id = triggered["structuredContent"]["run"]["id"]
         got = request(
             "--method", "tools/call", "--tool-name", "get_task_run", "--tool-args-json", json.dumps({"run_id": run_id})
         )

@@ -47,7 +47,7 @@ async def test_task_ids_by_name_or_id_prefix(upper_upstream: Upstream, mode: str
 async def test_run_ids_newest_first(upper_upstream: Upstream, mode: str) -> None:
     async with Client(build_server(upper_upstream.settings()), mode=mode) as client:
         runs = [
-            ok(await client.call_tool("trigger_task", {"task_name": name, "data_start_time": "-1h"}))["id"]
+            ok(await client.call_tool("trigger_task", {"task_name": name, "data_start_time": "-1h"}))["run"]["id"]
             for name in (HALLUCINATION, CODE_EVAL, HALLUCINATION)
         ]
         assert await complete(client, RUN, "run_id", "") == runs[::-1]

@@ -18,7 +18,7 @@ from mcp import Client
 from mcp.client.session import IncomingMessage, MessageHandlerFnT
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, ResourceUpdatedNotification, TextResourceContents
+from mcp.types import INVALID_PARAMS, METHOD_NOT_FOUND, ResourceUpdatedNotification, TextResourceContents
 
 from arize_mcp.emulator import HALLUCINATION
 from arize_mcp.server import build_server, subscriptions
@@ -47,7 +47,7 @@ async def read_json(client: Client, uri: str) -> dict:
 async def trigger(client: Client, upstream: Upstream) -> dict:
     """A new run over the last 6 hours (hundreds of spans, so its counts keep changing)."""
     arguments = {"task_id": upstream.emulator.task_id(HALLUCINATION), "data_start_time": "-6h"}
-    return ok(await client.call_tool("trigger_task", {**arguments, "override_evaluations": True}))
+    return ok(await client.call_tool("trigger_task", {**arguments, "override_evaluations": True}))["run"]
 
 
 @contextmanager
@@ -209,14 +209,18 @@ async def test_disconnect_stops_polling(upper_upstream: Upstream) -> None:
 
 
 @HANDSHAKE_SUBSCRIBE
-async def test_stateless_http_serves_listen_and_explains_subscribe(upper_upstream: Upstream) -> None:
+async def test_stateless_http_serves_listen_and_offers_no_subscribe(upper_upstream: Upstream) -> None:
     upper_upstream.emulator.config.run_seconds = 1.2
-    async with serve_http(build_server(upper_upstream.settings()), stateless=True) as url:
+    server = build_server(upper_upstream.settings(), standalone_channel=False)
+    async with serve_http(server, stateless=True) as url:
         async with Client(url, mode="legacy") as client:
+            # What a stateless connection cannot carry is neither advertised nor served.
+            resources = client.server_capabilities.resources
+            assert resources is not None and not resources.subscribe
             uri = run_uri((await trigger(client, upper_upstream))["id"])
             with pytest.raises(MCPError) as refused:
                 await client.subscribe_resource(uri)
-            assert "subscriptions/listen" in refused.value.error.message
+            assert refused.value.error.code == METHOD_NOT_FOUND
         async with Client(url, mode="auto") as client:
             async with client.listen(resource_subscriptions=[uri]) as subscription:
                 with anyio.fail_after(10):

@@ -31,7 +31,7 @@ async def test_get_task_by_id_or_by_name(mcp_client: Client, upstream: Upstream)
 
 
 async def test_task_name_works_for_trigger_and_runs(mcp_client: Client, upstream: Upstream) -> None:
-    run = ok(await mcp_client.call_tool("trigger_task", {"task_name": "hallucination check"}))
+    run = ok(await mcp_client.call_tool("trigger_task", {"task_name": "hallucination check"}))["run"]
     assert run["task_id"] == upstream.emulator.task_id(HALLUCINATION)
     runs = ok(await mcp_client.call_tool("list_task_runs", {"task_name": "Hallucination Check"}))
     assert run["id"] in [r["id"] for r in runs["task_runs"]]
@@ -79,7 +79,7 @@ async def test_list_task_runs_filters_any_casing_and_pages(mcp_client: Client, u
     task_id = upstream.emulator.task_id(HALLUCINATION)
     first = ok(await mcp_client.call_tool("trigger_task", {"task_id": task_id, "wait": True}))["run"]
     for _ in range(2):
-        ok(await mcp_client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-30m"}))
+        ok(await mcp_client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-30m"}))["run"]
     everything = await mcp_client.call_tool("list_task_runs", {"task_id": task_id})
     runs = ok(everything)["task_runs"]
     assert len(runs) == 3 and runs[-1]["id"] == first["id"]  # newest first
@@ -99,7 +99,7 @@ async def test_list_task_runs_filters_any_casing_and_pages(mcp_client: Client, u
 async def test_cancel_a_running_run_and_an_ended_one(upstream: Upstream) -> None:
     upstream.emulator.config.run_seconds = 30.0
     async with Client(build_server(upstream.settings())) as client:
-        run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))
+        run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))["run"]
         cancelled = await client.call_tool("cancel_task_run", {"run_id": run["id"]})
         assert ok(cancelled)["status"] == "cancelled" and "Cancelled." in text_of(cancelled)
         again = error(await client.call_tool("cancel_task_run", {"run_id": run["id"]}))

@@ -37,7 +37,7 @@ async def test_trigger_then_wait_to_completion(mcp_client: Client, upstream: Ups
     triggered = await mcp_client.call_tool(
         "trigger_task", {"task_id": task_id, "data_start_time": "-6h", "data_end_time": "now"}
     )
-    run = ok(triggered)
+    run = ok(triggered)["run"]
     assert_run_shape(run)
     assert run["task_id"] == task_id and run["status"] == "pending"
     assert "wait_for_task_run" in text_of(triggered)
@@ -58,7 +58,7 @@ async def test_relative_window_is_resolved_and_stated(mcp_client: Client, upstre
     before = datetime.now(UTC)
     result = await mcp_client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "now-24h"})
     after = datetime.now(UTC)
-    run = ok(result)
+    run = ok(result)["run"]
     sent = upstream.emulator.recorded(route="trigger")[-1]
     assert sent.status == 201
     start = datetime.fromisoformat(run["data_start_time"])
@@ -68,7 +68,10 @@ async def test_relative_window_is_resolved_and_stated(mcp_client: Client, upstre
     assert "data_end_time=now (server default)" in text
 
 
-async def test_experiment_trigger_sends_only_set_fields(mcp_client: Client, upstream: Upstream) -> None:
+@pytest.mark.parametrize("metadata", [[{"key": "a", "value": "b"}], {"a": "b"}], ids=["pairs", "legacy-map"])
+async def test_experiment_trigger_sends_only_set_fields(
+    mcp_client: Client, upstream: Upstream, metadata: object
+) -> None:
     task_id = upstream.emulator.task_id(EXPERIMENT)
     run = ok(
         await mcp_client.call_tool(
@@ -77,10 +80,10 @@ async def test_experiment_trigger_sends_only_set_fields(mcp_client: Client, upst
                 "task_id": task_id,
                 "experiment_name": "prompt-v2-trial",
                 "max_examples": 5,
-                "tracing_metadata": {"a": "b"},
+                "tracing_metadata": metadata,
             },
         )
-    )
+    )["run"]
     assert run["data_start_time"] is None and run["data_end_time"] is None
     waited = ok(await mcp_client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 20}))
     assert waited["run"]["status"] == "completed"
@@ -183,7 +186,7 @@ async def test_network_failure_says_what_failed(upstream: Upstream) -> None:
 
 
 async def test_failed_and_cancelled_runs_explain_themselves(mcp_client: Client, upstream: Upstream) -> None:
-    failing = ok(await mcp_client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(FAILING)}))
+    failing = ok(await mcp_client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(FAILING)}))["run"]
     failed = ok(await mcp_client.call_tool("wait_for_task_run", {"run_id": failing["id"], "timeout_seconds": 20}))
     assert failed["run"]["status"] == "failed" and failed["run"]["failure_reason"]
 
@@ -195,22 +198,22 @@ async def test_failed_and_cancelled_runs_explain_themselves(mcp_client: Client, 
         "data_start_time": (hour - timedelta(hours=3)).isoformat(),
         "data_end_time": (hour - timedelta(hours=1)).isoformat(),
     }
-    first = ok(await mcp_client.call_tool("trigger_task", window))
+    first = ok(await mcp_client.call_tool("trigger_task", window))["run"]
     assert ok(await mcp_client.call_tool("wait_for_task_run", {"run_id": first["id"]}))["run"]["status"] == "completed"
-    again = ok(await mcp_client.call_tool("trigger_task", window))
+    again = ok(await mcp_client.call_tool("trigger_task", window))["run"]
     result = await mcp_client.call_tool("wait_for_task_run", {"run_id": again["id"]})
     run = ok(result)["run"]
     assert run["status"] == "cancelled" and run["num_successes"] == 0
     assert "override_evaluations" in run["failure_reason"]
     assert "override_evaluations=true" in text_of(result)
-    override = ok(await mcp_client.call_tool("trigger_task", {**window, "override_evaluations": True}))
+    override = ok(await mcp_client.call_tool("trigger_task", {**window, "override_evaluations": True}))["run"]
     redone = ok(await mcp_client.call_tool("wait_for_task_run", {"run_id": override["id"]}))
     assert redone["run"]["status"] == "completed"
 
 
 async def test_wait_streams_progress_notifications(mcp_client: Client, upstream: Upstream) -> None:
     task_id = upstream.emulator.task_id(HALLUCINATION)
-    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-12h"}))
+    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-12h"}))["run"]
     seen: list[tuple[float, str]] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -238,7 +241,7 @@ async def test_wait_timeout_is_not_an_error(upstream: Upstream) -> None:
     upstream.emulator.config.run_seconds = 30.0
     async with Client(build_server(upstream.settings())) as client:
         task_id = upstream.emulator.task_id(HALLUCINATION)
-        run = ok(await client.call_tool("trigger_task", {"task_id": task_id}))
+        run = ok(await client.call_tool("trigger_task", {"task_id": task_id}))["run"]
         result = await client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 0.5})
     waited = ok(result)
     assert waited["terminal"] is False
@@ -249,7 +252,7 @@ async def test_wait_timeout_is_not_an_error(upstream: Upstream) -> None:
 
 async def test_wait_with_zero_timeout_polls_once(mcp_client: Client, upstream: Upstream) -> None:
     task_id = upstream.emulator.task_id(HALLUCINATION)
-    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": task_id}))
+    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": task_id}))["run"]
     before = upstream.count(route="get_run")
     waited = ok(await mcp_client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 0}))
     assert waited["polls"] == 1 and upstream.count(route="get_run") == before + 1
@@ -258,7 +261,7 @@ async def test_wait_with_zero_timeout_polls_once(mcp_client: Client, upstream: U
 async def test_cancelled_wait_stops_polling_at_once(upstream: Upstream) -> None:
     upstream.emulator.config.run_seconds = 60.0
     async with Client(build_server(upstream.settings())) as client:
-        run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))
+        run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))["run"]
         polled = anyio.Event()
 
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -285,7 +288,7 @@ async def test_both_protocol_eras(upstream: Upstream, mode: str) -> None:
     async with Client(build_server(upstream.settings()), mode=mode) as client:
         assert {t.name for t in (await client.list_tools()).tools} >= {"trigger_task", "wait_for_task_run"}
         task_id = upstream.emulator.task_id(HALLUCINATION)
-        run = ok(await client.call_tool("trigger_task", {"task_id": task_id}))
+        run = ok(await client.call_tool("trigger_task", {"task_id": task_id}))["run"]
         notes: list[str] = []
 
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -298,7 +301,7 @@ async def test_both_protocol_eras(upstream: Upstream, mode: str) -> None:
 async def test_ids_with_reserved_characters_stay_one_segment(mcp_client: Client, upstream: Upstream) -> None:
     slashed = [t for t in ok(await mcp_client.call_tool("list_tasks", {}))["tasks"] if "/" in t["id"]]
     assert slashed, "the seed data must include an id with '/'"
-    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": slashed[0]["id"], "data_start_time": "-1h"}))
+    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": slashed[0]["id"], "data_start_time": "-1h"}))["run"]
     assert run["task_id"] == slashed[0]["id"]
     for hostile in ["../tasks", "..", ".", "a/../../tasks", "x?limit=1", "x#frag", "%2e%2e", "a%2Fb"]:
         before = upstream.count()
@@ -330,7 +333,7 @@ async def test_trigger_after_an_injected_500_makes_exactly_one_run(mcp_client: C
 
 
 async def test_reads_ride_out_transient_upstream_failures(mcp_client: Client, upstream: Upstream) -> None:
-    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))
+    run = ok(await mcp_client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))["run"]
     upstream.emulator.faults.inject(route="get_run", status=503, times=2)
     upstream.emulator.faults.inject(route="get_run", status=500, drop_connection=True)
     assert ok(await mcp_client.call_tool("get_task_run", {"run_id": run["id"]}))["id"] == run["id"]
@@ -340,7 +343,7 @@ async def test_reads_ride_out_transient_upstream_failures(mcp_client: Client, up
 async def test_retry_after_stretches_the_poll_interval(upstream: Upstream) -> None:
     upstream.emulator.config.run_seconds = 2.0
     async with Client(build_server(upstream.settings())) as client:
-        run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))
+        run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))["run"]
         upstream.emulator.faults.inject(route="get_run", status=429, retry_after=1)
         waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 20}))
     assert waited["terminal"]

@@ -70,7 +70,7 @@ async def test_tools_and_live_progress_over_http(upper_upstream: Upstream, mode:
         async with mcp_session(server.url, mode=mode) as client:
             names = {tool.name for tool in (await client.list_tools()).tools}
             assert {"trigger_task", "wait_for_task_run"} <= names
-            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))["run"]
             arrivals: list[float] = []
 
             async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -98,12 +98,12 @@ async def test_stateless_replicas_answer_any_request(upper_upstream: Upstream) -
     env = upper_upstream.env()
     with http_server(env, "--stateless") as one, http_server(env, "--stateless") as two:
         async with mcp_session(one.url) as first, mcp_session(two.url) as second:
-            run = ok(await first.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+            run = ok(await first.call_tool("trigger_task", {"task_name": "Hallucination check"}))["run"]
             assert ok(await second.call_tool("get_task_run", {"run_id": run["id"]}))["id"] == run["id"]
             assert ok(await second.call_tool("wait_for_task_run", {"run_id": run["id"]}))["terminal"]
         for mode in ("legacy", "auto"):
             async with mcp_session([one.url, two.url], mode=mode) as client:
-                run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+                run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))["run"]
                 notes: list[str] = []
 
                 async def on_progress(
@@ -132,7 +132,7 @@ async def test_waits_on_one_run_share_one_poller(upper_upstream: Upstream) -> No
                     await client.call_tool(
                         "trigger_task", {"task_name": "Hallucination check", "data_start_time": "-1h"}
                     )
-                )
+                )["run"]
                 before = upper_upstream.count(route="get_run")
                 async with anyio.create_task_group() as group:
                     for _ in range(count):
@@ -262,7 +262,7 @@ async def test_sigterm_drains_waits_and_exits_zero(upper_upstream: Upstream) -> 
     upper_upstream.emulator.config.run_seconds = 60.0
     with http_server(upper_upstream.env(), "--shutdown-grace-seconds", "10") as server:
         async with mcp_session(server.url) as client:
-            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))["run"]
             polled = anyio.Event()
 
             async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -331,7 +331,7 @@ def test_request_timeout_bounds_a_call(upper_upstream: Upstream) -> None:
             },
             headers={**MCP_HEADERS, "MCP-Protocol-Version": "2025-11-25"},
             timeout=10,
-        ).json()["result"]["structuredContent"]
+        ).json()["result"]["structuredContent"]["run"]
         wait = {"name": "wait_for_task_run", "arguments": {"run_id": run["id"], "timeout_seconds": 30}}
         response = httpx2.post(
             server.url,
@@ -346,7 +346,7 @@ def test_request_timeout_bounds_a_call(upper_upstream: Upstream) -> None:
 async def test_sigterm_refuses_new_requests_and_finishes_in_flight_ones(upper_upstream: Upstream) -> None:
     with http_server(upper_upstream.env(), "--shutdown-grace-seconds", "10") as server:
         async with mcp_session(server.url) as client:
-            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))
+            run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))["run"]
             upper_upstream.emulator.faults.inject(route="get_run", status=200, delay=2.0)
             result: dict = {}
 

@@ -14,7 +14,7 @@ RunId = Annotated[
     Field(
         min_length=1,
         max_length=512,
-        description="Task run id, an opaque base64 string (the `id` returned by trigger_task).",
+        description="Task run id, an opaque base64 string (run.id in the result of trigger_task).",
     ),
 ]
 DataStartTime = Annotated[
@@ -39,8 +39,9 @@ Cursor = Annotated[
     str | None,
     Field(min_length=1, max_length=2048, description="`next_cursor` from the previous page; omit for the first."),
 ]
+DEFAULT_WAIT_SECONDS = 45.0
 WaitTimeout = Annotated[
-    float,
+    float | None,
     Field(
         ge=0,
         le=3600,
@@ -48,6 +49,11 @@ WaitTimeout = Annotated[
         "timeout of common clients). Raise it only if your client allows long tool calls.",
     ),
 ]
+
+
+def wait_seconds(timeout_seconds: float | None) -> float:
+    """The wait a call asked for; null, like an absent argument, means the default."""
+    return DEFAULT_WAIT_SECONDS if timeout_seconds is None else timeout_seconds
 
 
 def next_cursor(pagination: Pagination) -> str | None:

@@ -1,4 +1,4 @@
-"""How a tool is declared once: handler, name, title, toolset and annotations, registered by the server."""
+"""How a tool is declared once: handler, name, title, toolset and annotations, built for the server."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
+
+from arize_mcp.server.tools.schema import portable_schema
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,9 @@ class ToolSpec:
     destructive: bool = False
     idempotent: bool = False
 
-    def register(self, server: MCPServer[Any]) -> None:
-        server.add_tool(
+    def tool(self) -> Tool:
+        """The tool as the server publishes it: its argument schema in the portable form."""
+        built = Tool.from_function(
             self.handler,
             name=self.name,
             title=self.title,
@@ -36,3 +39,4 @@ class ToolSpec:
                 open_world_hint=True,
             ),
         )
+        return built.model_copy(update={"parameters": portable_schema(built.parameters)})

@@ -1,8 +1,9 @@
 """Tool results: structured data plus a short text, or an `isError` result a person can act on.
 
 Errors are values at this edge: every `ArizeError` and every rejected argument becomes a
-`CallToolResult(isError=True)` worded by server/errors.py; nothing escapes as a traceback or a
-protocol error.
+`CallToolResult(isError=True)` whose text and structured content are server/errors.py's report;
+nothing escapes as a traceback or a protocol error. (Clients validate structured content against
+the output schema only on success, so an error's `{error, message, hint}` is not held to it.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
 from arize_mcp.api.errors import ArizeError
-from arize_mcp.server.errors import ActionableError, ArgumentError, describe_error
+from arize_mcp.server.errors import ActionableError, ArgumentError, ErrorReport, report_error
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,10 @@ def success(data: BaseModel, text: str) -> CallToolResult:
     )
 
 
-def failure(text: str) -> CallToolResult:
-    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+def failure(report: ErrorReport) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=report.text)], structured_content=report.structured(), is_error=True
+    )
 
 
 def reports_errors(
@@ -45,6 +48,6 @@ def reports_errors(
             return await handler(*args, **kwargs)
         except (ArizeError, ArgumentError, ActionableError, ValidationError) as exc:
             log.info("%s failed: %s", handler.__name__, type(exc).__name__)
-            return failure(describe_error(exc))
+            return failure(report_error(exc))
 
     return wrapper

@@ -3,15 +3,16 @@ list_task_runs and cancel_task_run. wait_for_task_run is waiting.py's."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from arize_mcp.api.client import ArizeClient
-from arize_mcp.api.errors import ArizeError, BadRequestError
+from arize_mcp.api.errors import ArizeError, BadRequestError, TransportError
 from arize_mcp.api.models import (
     EVALUATION_FIELDS,
     EXPERIMENT_FIELDS,
@@ -23,7 +24,13 @@ from arize_mcp.api.models import (
     TriggerRunRequest,
 )
 from arize_mcp.follow.waiter import WaitResult
-from arize_mcp.server.errors import ActionableError, describe_error
+from arize_mcp.server.errors import (
+    ActionableError,
+    ArgumentError,
+    ErrorReport,
+    may_have_started,
+    report_error,
+)
 from arize_mcp.server.runtime import client_for
 from arize_mcp.server.tools.datetimes import format_datetime, resolve_datetime
 from arize_mcp.server.tools.params import (
@@ -42,13 +49,29 @@ from arize_mcp.server.tools.task_choice import TaskChoice, takes_task
 from arize_mcp.server.tools.text import more_pages, next_step, run_summary, run_table
 from arize_mcp.server.tools.waiting import follow_run, wait_text
 
-IdList = list[Annotated[str, Field(min_length=1, max_length=512)]]
+Id = Annotated[str, Field(min_length=1, max_length=512)]
+# Bounds go on the list, not on `list | None`: pydantic applies them to an explicit null too.
+Ids100 = Annotated[list[Id], Field(max_length=100)]
 
 
-class TriggerResult(RootModel[TaskRun | WaitResult]):
-    """The new run (wait=false), or the wait outcome {run, terminal, waited_seconds, polls} (wait=true)."""
+class TriggerResult(WaitResult):
+    """The new run; with wait=true, as of the end of the wait. The same shape either way, so every
+    client that validates structured content, and every strict schema converter, takes it."""
 
-    model_config = ConfigDict(json_schema_extra={"type": "object"})
+    polls: int = Field(ge=0, description="Snapshots of the run received while waiting (0 without wait).")
+
+
+class MetadataEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=256, description="Metadata key.")
+    value: str = Field(max_length=4096, description="Its value, a string.")
+
+
+def _entries_from_map(value: Any) -> Any:
+    # The API's own shape, a map of strings, is accepted too (it is not published: strict schema
+    # converters cannot express an open map).
+    return [{"key": key, "value": item} for key, item in value.items()] if isinstance(value, dict) else value
 
 
 class TaskRunList(BaseModel):
@@ -75,8 +98,8 @@ async def trigger_task(
         ),
     ] = None,
     experiment_ids: Annotated[
-        IdList | None,
-        Field(max_length=100, description="Dataset-based evaluation tasks only: experiments to evaluate."),
+        Ids100 | None,
+        Field(description="Dataset-based evaluation tasks only: experiments to evaluate."),
     ] = None,
     experiment_name: Annotated[
         str | None,
@@ -99,27 +122,31 @@ async def trigger_task(
         ),
     ] = None,
     example_ids: Annotated[
-        IdList | None,
-        Field(max_length=10_000, description="Run-experiment tasks: run only these examples. Not with max_examples."),
+        Annotated[list[Id], Field(max_length=10_000)] | None,
+        Field(description="Run-experiment tasks: run only these examples. Not with max_examples."),
     ] = None,
     tracing_metadata: Annotated[
-        dict[str, str] | None,
-        Field(description="Run-experiment tasks: string key/values that enable tracing for the run."),
+        Annotated[list[MetadataEntry], Field(max_length=100)] | None,
+        BeforeValidator(_entries_from_map),
+        Field(
+            description="Run-experiment tasks: key/value pairs of strings that enable tracing for the run, "
+            'e.g. [{"key": "team", "value": "search"}].',
+        ),
     ] = None,
     evaluation_task_ids: Annotated[
-        IdList | None,
-        Field(max_length=100, description="Run-experiment tasks: evaluation tasks to trigger once it completes."),
+        Ids100 | None,
+        Field(description="Run-experiment tasks: evaluation tasks to trigger once it completes."),
     ] = None,
     wait: Annotated[
-        bool,
+        bool | None,
         Field(
-            description="true: also wait for the run like wait_for_task_run (progress notifications included) "
-            "and return {run, terminal, waited_seconds, polls}. false (default): return the new run at once."
+            description="true: also wait for the run like wait_for_task_run (progress notifications included). "
+            "false (default): return the new run at once."
         ),
-    ] = False,
-    timeout_seconds: WaitTimeout = 45.0,
+    ] = None,
+    timeout_seconds: WaitTimeout = None,
 ) -> Annotated[CallToolResult, TriggerResult]:
-    """Start a run of an Arize task and return the new task run (status 'pending').
+    """Start a run of an Arize task; returns {run, terminal, waited_seconds, polls} with the new run.
 
     Use this to evaluate spans (evaluation tasks: template_evaluation, code_evaluation) or to run
     an experiment on a dataset (run_experiment tasks). Pass only the fields of the task's type:
@@ -144,7 +171,7 @@ async def trigger_task(
         "dataset_version_id": dataset_version_id,
         "max_examples": max_examples,
         "example_ids": example_ids,
-        "tracing_metadata": tracing_metadata,
+        "tracing_metadata": _metadata_map(tracing_metadata),
         "evaluation_task_ids": evaluation_task_ids,
     }
     request = TriggerRunRequest.model_validate({k: v for k, v in fields.items() if v is not None}, context={"now": now})
@@ -154,18 +181,30 @@ async def trigger_task(
         run = await client.trigger_task(resolved_id, request)
     except BadRequestError as exc:
         raise ActionableError(await _explain_rejection(client, exc, resolved_id, found, request)) from None
+    except TransportError as exc:
+        if not exc.may_have_reached_server:
+            raise
+        raise ActionableError(
+            may_have_started(f"Network failure talking to Arize: {exc}.", "The trigger may have reached Arize.")
+        ) from None
     started = f"Triggered a new run. {run_summary(run)}"
     if wait:
         try:
             outcome = await follow_run(ctx, run.id, timeout_seconds)
         except ArizeError as exc:
             # The run exists: never lose its id, or the agent may trigger a second one.
+            failed = report_error(exc)
             raise ActionableError(
-                f"{started}\nBut following it failed: {describe_error(exc)}\n"
-                f"Call wait_for_task_run with run_id={run.id!r} to keep following it; do not trigger again."
+                ErrorReport(
+                    "follow_failed",
+                    f"{started}\nBut following it failed: {failed.message}",
+                    f"Call wait_for_task_run with run_id={run.id!r} to keep following it; do not trigger again.",
+                    run_id=run.id,
+                )
             ) from None
-        return success(outcome, f"{started}\n{wait_text(outcome)}")
-    return success(run, "\n".join(part for part in (started, _window_sent(request), next_step(run)) if part))
+        return success(TriggerResult(**dict(outcome)), f"{started}\n{wait_text(outcome)}")
+    result = TriggerResult(run=run, terminal=run.is_terminal, waited_seconds=0.0, polls=0)
+    return success(result, "\n".join(part for part in (started, _window_sent(request), next_step(run)) if part))
 
 
 @reports_errors
@@ -219,28 +258,35 @@ async def cancel_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResu
         if not current.is_terminal:
             raise
         raise ActionableError(
-            f"Nothing to cancel: run {run_id} has already ended with status {current.status.value}.\n"
-            f"{run_summary(current)}"
+            ErrorReport(
+                "already_ended",
+                f"Nothing to cancel: run {run_id} has already ended with status {current.status.value}.\n"
+                f"{run_summary(current)}",
+            )
         ) from None
     return success(run, f"Cancelled. {run_summary(run)}")
 
 
 async def _explain_rejection(
     client: ArizeClient, exc: BadRequestError, task_id: str, task: Task | None, request: TriggerRunRequest
-) -> str:
-    """Arize's 400 text, plus which fields this task's type takes when that is the likely cause."""
-    text = describe_error(exc)
+) -> ErrorReport:
+    """Arize's 400, plus which fields this task's type takes when that is the likely cause."""
+    report = report_error(exc)
     if task is None:
         try:
             task = await client.get_task(task_id)
         except ArizeError:
-            return text
+            return report
     allowed = _trigger_fields(task)
     wrong = sorted(set(request.model_fields_set) - set(allowed))
     if not wrong:
-        return text
+        return report
+    return dataclasses.replace(report, hint=_wrong_fields(task, wrong, allowed))
+
+
+def _wrong_fields(task: Task, wrong: list[str], allowed: tuple[str, ...]) -> str:
     return (
-        f"{text}\nTask {task.name!r} is a {task.type.value} task"
+        f"Task {task.name!r} is a {task.type.value} task"
         f"{' on a dataset' if task.dataset_id and task.type is not TaskType.RUN_EXPERIMENT else ''}; "
         f"it does not take {', '.join(wrong)}. It takes: {', '.join(allowed)}.\n"
         f"Evaluation tasks (template_evaluation, code_evaluation) take {', '.join(EVALUATION_FIELDS)} "
@@ -255,6 +301,16 @@ def _trigger_fields(task: Task) -> tuple[str, ...]:
     if task.dataset_id:
         return ("max_spans", "override_evaluations", "experiment_ids")
     return ("data_start_time", "data_end_time", "max_spans", "override_evaluations")
+
+
+def _metadata_map(entries: list[MetadataEntry] | None) -> dict[str, str] | None:
+    if entries is None:
+        return None
+    keys = [entry.key for entry in entries]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ArgumentError(f"tracing_metadata has the key(s) {', '.join(map(repr, repeated))} more than once")
+    return {entry.key: entry.value for entry in entries}
 
 
 def _resolve(value: str | None, now: datetime, argument: str) -> datetime | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -20,7 +20,7 @@ from pydantic import Field
 
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.models import Task
-from arize_mcp.server.errors import ActionableError, ArgumentError
+from arize_mcp.server.errors import ActionableError, ArgumentError, ErrorReport
 
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Awaitable[Any]])
 
@@ -63,10 +63,6 @@ _PARAMETERS = tuple(
         ("space_name", SpaceNameOption),
     )
 )
-
-
-class TaskLookupError(ActionableError):
-    """No task, or more than one, has the given name."""
 
 
 @dataclass(frozen=True)
@@ -141,21 +137,42 @@ async def find_task_by_name(
     if len(exact) == 1:
         return exact[0]
     if exact:
-        raise TaskLookupError(
-            f"Could not choose a task: {len(exact)} tasks are named {name!r}{where}; call again with one task_id "
-            f"(or narrow with space_id/space_name):\n{candidates(exact)}"
+        raise _lookup_error(
+            "ambiguous_name",
+            f"Could not choose a task: {len(exact)} tasks are named {name!r}{where}.",
+            "Call again with one task_id (or narrow with space_id/space_name):",
+            exact,
         )
     if similar:
-        raise TaskLookupError(
-            f"Could not choose a task: no task is named exactly {name!r}{where}. "
-            f"Names containing it:\n{candidates(similar)}"
+        raise _lookup_error(
+            "not_found",
+            f"Could not choose a task: no task is named exactly {name!r}{where}.",
+            "Names containing it:",
+            similar,
         )
-    raise TaskLookupError(
-        f"Could not choose a task: no task is named {name!r}{where}; list_tasks shows the tasks this key can see"
+    raise _lookup_error(
+        "not_found",
+        f"Could not choose a task: no task is named {name!r}{where}.",
+        "list_tasks shows the tasks this key can see.",
     )
 
 
-def candidates(tasks: list[Task]) -> str:
+def _lookup_error(kind: str, message: str, hint: str, tasks: Sequence[Task] = ()) -> ActionableError:
+    shown = tasks[:MAX_CANDIDATES_SHOWN]
+    return ActionableError(
+        ErrorReport(
+            kind,
+            message,
+            f"{hint}\n{candidates(tasks)}" if tasks else hint,
+            candidates=tuple(
+                {"id": task.id, "name": task.name, "type": task.type.value, "space_id": task.space_id or ""}
+                for task in shown
+            ),
+        )
+    )
+
+
+def candidates(tasks: Sequence[Task]) -> str:
     lines = [
         f"- id={task.id} | name={task.name} | type={task.type.value} | space={task.space_id or 'unknown'}"
         for task in tasks[:MAX_CANDIDATES_SHOWN]

@@ -14,21 +14,22 @@ from mcp.types import CallToolResult
 from arize_mcp.api.models import TaskRun
 from arize_mcp.follow.waiter import RunWaiter, WaitResult
 from arize_mcp.server.runtime import client_for, runtime_of
-from arize_mcp.server.tools.params import RunId, WaitTimeout
+from arize_mcp.server.tools.params import RunId, WaitTimeout, wait_seconds
 from arize_mcp.server.tools.registry import ToolSpec
 from arize_mcp.server.tools.results import reports_errors, success
 from arize_mcp.server.tools.text import next_step, progress_message, run_summary
 
 
-async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float) -> WaitResult:
-    """Wait for a run, reporting each snapshot as a progress notification."""
+async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float | None) -> WaitResult:
+    """Wait for a run (the default time when `timeout_seconds` is None), reporting each snapshot as a
+    progress notification."""
     runtime = runtime_of(ctx)
     waiter = RunWaiter(runtime.feeds, client_for(ctx), stop=runtime.drain.event)
 
     async def report(run: TaskRun, polls: int, waited: float) -> None:
         await ctx.report_progress(polls, None, progress_message(run, waited))
 
-    return await waiter.wait(run_id, timeout_seconds, report)
+    return await waiter.wait(run_id, wait_seconds(timeout_seconds), report)
 
 
 def wait_text(outcome: WaitResult) -> str:
@@ -44,7 +45,7 @@ def wait_text(outcome: WaitResult) -> str:
 
 @reports_errors
 async def wait_for_task_run(
-    ctx: Context, run_id: RunId, timeout_seconds: WaitTimeout = 45.0
+    ctx: Context, run_id: RunId, timeout_seconds: WaitTimeout = None
 ) -> Annotated[CallToolResult, WaitResult]:
     """Wait for a task run to finish, polling Arize and streaming progress, then return it.
 
