@@ -139,7 +139,7 @@ def _run_emulator(args: argparse.Namespace, env_key: str | None) -> int:
     )
     config = EmulatorConfig(
         api_keys=frozenset({key}),
-        status_case=args.status_case,
+        robustness_lowercase_enums=args.robustness_lowercase_enums,
         run_seconds=args.run_seconds,
         rate_limit_per_second=args.rate_limit,
     )
@@ -223,10 +223,10 @@ def _parser(defaults: CommandDefaults | None = None) -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=8787, help="port to bind (default 8787)")
     emulator.add_argument("--api-key", help="accepted bearer key (default: ARIZE_API_KEY or generated)")
     emulator.add_argument(
-        "--status-case",
-        choices=["upper", "lower"],
-        default="upper",
-        help="casing of status and type values: upper like the current API (default), lower like the docs page",
+        "--robustness-lowercase-enums",
+        action="store_true",
+        help="client robustness test: send status and type values lowercase, unlike the API (which sends "
+        "UPPERCASE, the only spelling the official SDK reads)",
     )
     emulator.add_argument("--run-seconds", type=_positive, default=12.0, help="trigger-to-finish time (default 12)")
     emulator.add_argument("--rate-limit", type=_positive, default=None, help="requests per second per key before 429")

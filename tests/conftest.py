@@ -82,10 +82,11 @@ def start_upstream(**config: object) -> Upstream:
     return Upstream(emulator, EmulatorServer(emulator).start())
 
 
-@pytest.fixture(params=["upper", "lower"])
+@pytest.fixture(params=["api-casing", "lowercase-robustness"])
 def upstream(request: pytest.FixtureRequest) -> Iterator[Upstream]:
-    """The emulator, once with the current API's UPPERCASE statuses and once with lowercase."""
-    up = start_upstream(status_case=request.param)
+    """The emulator, once as the API answers (UPPERCASE statuses and types) and once with them
+    lowercase: a robustness test of our client, which must read either."""
+    up = start_upstream(robustness_lowercase_enums=request.param == "lowercase-robustness")
     try:
         yield up
     finally:
@@ -94,7 +95,7 @@ def upstream(request: pytest.FixtureRequest) -> Iterator[Upstream]:
 
 @pytest.fixture
 def upper_upstream() -> Iterator[Upstream]:
-    up = start_upstream(status_case="upper")
+    up = start_upstream()
     try:
         yield up
     finally:

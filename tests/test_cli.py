@@ -23,7 +23,7 @@ def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> s
     ("args", "expected"),
     [
         ((), ["--sandbox", "ARIZE_API_KEY", "ARIZE_REGION", "ARIZE_API_HOST", "emulator", "demo"]),
-        (("emulator",), ["--host", "--port", "--status-case", "Bearer"]),
+        (("emulator",), ["--host", "--port", "--robustness-lowercase-enums", "Bearer"]),
         (("demo",), ["--sandbox", "stdio"]),
     ],
 )
@@ -65,7 +65,7 @@ def test_emulator_command_serves_http_and_stops_on_sigterm() -> None:
         port = probe.getsockname()[1]
     env = {**os.environ, "ARIZE_API_KEY": "cli-emulator-key"}
     process = subprocess.Popen(
-        [*ARIZE_MCP, "emulator", "--port", str(port), "--status-case", "lower"],
+        [*ARIZE_MCP, "emulator", "--port", str(port), "--robustness-lowercase-enums"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -136,7 +136,7 @@ async def find_task_by_name(
         if not (page.pagination.has_more and page.pagination.next_cursor):
             break
         cursor = page.pagination.next_cursor
-    exact = [task for task in similar if task.name.strip().casefold() == wanted]
+    exact = [task for task in similar if (task.name or "").strip().casefold() == wanted]
     where = f" in space {space_id or space_name}" if space_id or space_name else ""
     if len(exact) == 1:
         return exact[0]
@@ -157,7 +157,7 @@ async def find_task_by_name(
 
 def candidates(tasks: list[Task]) -> str:
     lines = [
-        f"- id={task.id} | name={task.name} | type={task.type.value} | space={task.space_id or 'unknown'}"
+        f"- id={task.id} | name={task.name} | type={task.type_text} | space={task.space_id or 'unknown'}"
         for task in tasks[:MAX_CANDIDATES_SHOWN]
     ]
     if len(tasks) > MAX_CANDIDATES_SHOWN:
