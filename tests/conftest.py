@@ -12,7 +12,7 @@ from mcp import Client, StdioServerParameters
 from pydantic import SecretStr
 
 from arize_mcp.api.retry import RetryPolicy
-from arize_mcp.config import Settings
+from arize_mcp.config import Connection, Settings
 from arize_mcp.emulator import Emulator, EmulatorConfig, EmulatorServer
 from arize_mcp.follow import PollSchedule
 from arize_mcp.server import build_server
@@ -44,7 +44,7 @@ class Upstream:
 
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = {
-            "base_url": self.url,
+            "connection": Connection(base_url=self.url),
             "api_key": SecretStr(API_KEY),
             "retry": FAST_RETRY,
             "poll": FAST_POLL,

@@ -24,6 +24,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from arize_mcp import __version__
 from arize_mcp.api.errors import (
+    ConfigurationError,
     InvalidRequestError,
     MissingApiKeyError,
     RunIdUnreadableError,
@@ -73,8 +74,11 @@ class ArizeClient:
         *,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        config_problem: str | None = None,
     ) -> None:
+        """`config_problem`: why the endpoint settings cannot work; every call then raises it."""
         self._http = http
+        self._config_problem = config_problem
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._retry = retry or RetryPolicy()
@@ -175,6 +179,8 @@ class ArizeClient:
         retry_rate_limits: bool,
     ) -> tuple[int, Any]:
         """The status and decoded JSON body of a successful answer; errors are raised typed."""
+        if self._config_problem is not None:
+            raise ConfigurationError(self._config_problem)
         if self._api_key is None:
             raise MissingApiKeyError("no Arize API key is configured")
         headers = {

@@ -2,6 +2,7 @@
 
 ArizeError
 ├── MissingApiKeyError        no key configured: nothing was sent
+├── ConfigurationError        the endpoint settings cannot work: nothing was sent
 ├── InvalidRequestError       rejected locally: nothing was sent
 ├── ApiError                  the API answered with an error status (status, title, detail)
 │   ├── BadRequestError           400
@@ -25,6 +26,10 @@ class ArizeError(Exception):
 
 class MissingApiKeyError(ArizeError):
     """No API key is configured, so no request can be made."""
+
+
+class ConfigurationError(ArizeError):
+    """The settings that say where and how to reach Arize cannot work; the message names them."""
 
 
 class InvalidRequestError(ArizeError):

@@ -13,6 +13,7 @@ from arize_mcp.api.errors import (
     ApiError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     InvalidRequestError,
     MissingApiKeyError,
     NotFoundError,
@@ -43,6 +44,12 @@ def describe_error(exc: Exception) -> str:
     match exc:
         case MissingApiKeyError():
             return MISSING_KEY_TEXT
+        case ConfigurationError():
+            return (
+                f"This MCP server's Arize settings cannot work, so nothing was sent: {exc}.\n"
+                "Fix the variable in the server's environment and restart it; `arize-mcp doctor` checks the "
+                "settings and the connection."
+            )
         case ActionableError():
             return str(exc)
         case ArgumentError() | InvalidRequestError():
