@@ -40,7 +40,7 @@ TaskNameOption = Annotated[
     str | None,
     Field(
         min_length=1,
-        max_length=256,
+        max_length=255,
         description="Task name, matched exactly but case-insensitively; use instead of task_id.",
     ),
 ]
@@ -50,7 +50,7 @@ SpaceIdOption = Annotated[
 ]
 SpaceNameOption = Annotated[
     str | None,
-    Field(min_length=1, max_length=256, description="With task_name: look only in this space (by name)."),
+    Field(min_length=1, max_length=255, description="With task_name: look only in this space (by name)."),
 ]
 
 
