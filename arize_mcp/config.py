@@ -174,9 +174,13 @@ def resolve_base_url(env: Env) -> tuple[str, str, tuple[str, ...]]:
     The SDK's rules (arize 8.61 `SDKConfiguration`): ARIZE_API_HOST/SCHEME/PORT give the URL;
     at most one override of ARIZE_REGION, ARIZE_SINGLE_HOST/ARIZE_SINGLE_PORT or
     ARIZE_BASE_DOMAIN (api.<domain>) replaces the host, so a region wins over ARIZE_API_HOST;
-    ARIZE_SINGLE_PORT applies unless ARIZE_API_PORT is set. One deliberate difference: an empty
-    variable counts as unset here (the SDK would build `https://` or fail on an empty port)."""
+    ARIZE_SINGLE_PORT applies unless ARIZE_API_PORT is set. Two deliberate differences, both
+    where the SDK would build an unusable URL: an empty variable counts as unset, and an
+    ARIZE_API_HOST written as a URL (http://127.0.0.1:8787, as bundles and configs often hold)
+    gives the scheme and port it names."""
     value = {name: env.get(name, "").strip() for name in ENDPOINT_VARIABLES}
+    if "://" in value["ARIZE_API_HOST"]:
+        _read_host_url(value)
     scheme = value["ARIZE_API_SCHEME"].lower() or "https"
     if scheme not in ("http", "https"):
         raise ConfigError(f"ARIZE_API_SCHEME must be 'http' or 'https', not {value['ARIZE_API_SCHEME']!r}")
@@ -232,6 +236,25 @@ def resolve_base_url(env: Env) -> tuple[str, str, tuple[str, ...]]:
             raise ConfigError(f"{source} holds a host with an unreadable port: {host!r}") from None
     url = f"{scheme}://{host}" + (f":{port}" if port else "")
     return url, decided_by or "default", tuple(notes)
+
+
+def _read_host_url(value: dict[str, str]) -> None:
+    """Split an ARIZE_API_HOST written as a URL into the host, scheme and port variables."""
+    written = urlsplit(value["ARIZE_API_HOST"])
+    try:
+        port = written.port
+    except ValueError:
+        port, written = None, written._replace(netloc="")
+    if written.path.strip("/") or written.query or not written.hostname:
+        raise ConfigError(
+            "ARIZE_API_HOST must be a host name such as api.arize.com, or a URL with nothing after the host "
+            f"and port, not {value['ARIZE_API_HOST']!r}"
+        )
+    host = written.netloc.rpartition("@")[2]
+    value["ARIZE_API_HOST"] = host.removesuffix(f":{port}") if port is not None else host
+    value["ARIZE_API_SCHEME"] = written.scheme
+    if port is not None and not value["ARIZE_API_PORT"]:
+        value["ARIZE_API_PORT"] = str(port)
 
 
 def _port(value: Mapping[str, str], name: str) -> int:

@@ -35,7 +35,9 @@ from arize_mcp.logs import RedactingFormatter
             "ARIZE_SINGLE_HOST+ARIZE_SINGLE_PORT",
         ),
         ({"ARIZE_BASE_DOMAIN": "corp.example"}, "https://api.corp.example", "ARIZE_BASE_DOMAIN"),
-        # Empty means unset here (the SDK would build "https://" or fail on an empty port).
+        # Where the SDK would build an unusable URL: a host written as a URL, an empty variable.
+        ({"ARIZE_API_HOST": "http://localhost:9000/"}, "http://localhost:9000", "ARIZE_API_HOST"),
+        ({"ARIZE_API_HOST": "https://arize.corp"}, "https://arize.corp", "ARIZE_API_HOST"),
         ({"ARIZE_API_HOST": " ", "ARIZE_API_PORT": "", "ARIZE_REGION": ""}, "https://api.arize.com", "default"),
     ],
 )
@@ -57,7 +59,7 @@ def test_a_setting_without_effect_is_noted() -> None:
     [
         ({"ARIZE_API_SCHEME": "ftp"}, ["ARIZE_API_SCHEME"]),
         ({"ARIZE_API_HOST": "a.com/evil?x"}, ["ARIZE_API_HOST", "ARIZE_API_SCHEME"]),
-        ({"ARIZE_API_HOST": "https://a.com"}, ["ARIZE_API_HOST", "no scheme"]),
+        ({"ARIZE_API_HOST": "https://a.com/v2"}, ["ARIZE_API_HOST", "nothing after the host"]),
         ({"ARIZE_REGION": "eu west"}, ["ARIZE_REGION", "us-east-1b"]),
         ({"ARIZE_REGION": "US-EAST-1B"}, ["ARIZE_REGION", "did you mean 'us-east-1b'"]),
         ({"ARIZE_API_PORT": "http"}, ["ARIZE_API_PORT"]),
