@@ -24,11 +24,18 @@ SERVE_HELP = """\
 Serve the Arize Tasks MCP tools: over stdio by default (stdout carries only MCP messages; logs go
 to stderr), or over Streamable HTTP with --transport http.
 
-Configuration (environment, same names as the official Arize SDK):
-  ARIZE_API_KEY      API key (required for the real API; not needed with --sandbox)
-  ARIZE_REGION       e.g. us-east-1b -> https://api.us-east-1b.arize.com
-  ARIZE_API_HOST     explicit host (overrides ARIZE_REGION), with ARIZE_API_SCHEME and ARIZE_API_PORT
-Default endpoint: https://api.arize.com
+Arize connection (environment; the official Arize SDK's names, order and rules):
+  ARIZE_API_KEY        API key (required for the real API; not needed with --sandbox)
+  ARIZE_API_HOST       host (default api.arize.com), with ARIZE_API_SCHEME (https) and ARIZE_API_PORT
+  At most one of these replaces the host:
+  ARIZE_REGION         ca-central-1a, eu-west-1a, us-central-1a or us-east-1b -> api.<region>.arize.com
+  ARIZE_SINGLE_HOST    on-prem/VPC host, with ARIZE_SINGLE_PORT (used unless ARIZE_API_PORT is set)
+  ARIZE_BASE_DOMAIN    Private Connect domain -> api.<domain>
+  ARIZE_PROXY_URL      proxy for Arize calls; else HTTPS_PROXY, else HTTP_PROXY (these honour NO_PROXY)
+  ARIZE_SSL_CA_CERT    PEM CA bundle to trust; else REQUESTS_CA_BUNDLE, else SSL_CERT_FILE
+  ARIZE_REQUEST_VERIFY false turns TLS verification off (default true)
+A setting that cannot work does not stop the server: every call then says what to fix.
+`arize-mcp doctor` shows what was resolved and checks the connection.
 
 HTTP transport (environment):
   ARIZE_MCP_AUTH_TOKEN       bearer token clients must send (required to bind a non-loopback address)
@@ -58,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from arize_mcp.demo import run_demo
 
                 return anyio.run(run_demo, args.run_seconds)
+            case "doctor":
+                return _doctor(args)
             case _:
                 return _serve(args)
     except ConfigError as exc:
@@ -91,6 +100,11 @@ def _serve(args: argparse.Namespace) -> int:
             _run(_with_flags(settings, args), options)
         return 0
     settings = _with_flags(Settings.from_env(), args)
+    connection = settings.connection
+    for note in connection.notes:
+        log.warning("%s", note)
+    if connection.problem is not None:
+        log.error("Arize settings cannot work, every call will say so: %s", connection.problem)
     if settings.api_key is None:
         log.warning(
             "ARIZE_API_KEY is not set: calls need a per-request X-Arize-Api-Key header (HTTP) "
@@ -99,6 +113,20 @@ def _serve(args: argparse.Namespace) -> int:
     log.info("serving against %s", settings.base_url)
     _run(settings, options)
     return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from arize_mcp.doctor import diagnose
+
+    if args.sandbox:
+        from arize_mcp.sandbox import sandbox_settings
+
+        with sandbox_settings(args.sandbox_run_seconds) as settings:
+            report = anyio.run(diagnose, settings)
+    else:
+        report = anyio.run(diagnose, Settings.from_env())
+    print(report.as_json() if args.json else report.as_text())
+    return report.check.exit_code
 
 
 def _run(settings: Settings, options: HttpOptions | None) -> None:
@@ -139,7 +167,7 @@ def _run_emulator(args: argparse.Namespace, env_key: str | None) -> int:
     )
     config = EmulatorConfig(
         api_keys=frozenset({key}),
-        status_case=args.status_case,
+        robustness_lowercase_enums=args.robustness_lowercase_enums,
         run_seconds=args.run_seconds,
         rate_limit_per_second=args.rate_limit,
     )
@@ -211,7 +239,7 @@ def _parser(defaults: CommandDefaults | None = None) -> argparse.ArgumentParser:
         type=str.upper,
         help="stderr log level (default WARNING, or ARIZE_MCP_LOG_LEVEL)",
     )
-    commands = parser.add_subparsers(dest="command", title="commands", metavar="{emulator,demo}")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="{emulator,demo,doctor}")
     emulator = commands.add_parser(
         "emulator",
         help="run the Arize emulator as a standalone HTTP server",
@@ -223,10 +251,10 @@ def _parser(defaults: CommandDefaults | None = None) -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=8787, help="port to bind (default 8787)")
     emulator.add_argument("--api-key", help="accepted bearer key (default: ARIZE_API_KEY or generated)")
     emulator.add_argument(
-        "--status-case",
-        choices=["upper", "lower"],
-        default="upper",
-        help="casing of status and type values: upper like the current API (default), lower like the docs page",
+        "--robustness-lowercase-enums",
+        action="store_true",
+        help="client robustness test: send status and type values lowercase, unlike the API (which sends "
+        "UPPERCASE, the only spelling the official SDK reads)",
     )
     emulator.add_argument("--run-seconds", type=_positive, default=12.0, help="trigger-to-finish time (default 12)")
     emulator.add_argument("--rate-limit", type=_positive, default=None, help="requests per second per key before 429")
@@ -238,6 +266,22 @@ def _parser(defaults: CommandDefaults | None = None) -> argparse.ArgumentParser:
         "finished run. Needs no account.",
     )
     demo.add_argument("--run-seconds", type=_positive, default=8.0, help="emulated run duration (default 8)")
+    doctor = commands.add_parser(
+        "doctor",
+        help="show the Arize endpoint, proxy, CA bundle and key in use, and check the connection",
+        description="Print the version, the endpoint resolved from the environment and the variable that "
+        "decided it, the proxy and CA bundle in use and whether a key is set (never the key), then call "
+        "GET /v2/tasks?limit=1 and report its status, latency and a one-line diagnosis. Exit status: 0 when "
+        "Arize answered with success, 1 when it answered with an error (such as a rejected key), 2 when it "
+        "could not be asked (a setting that cannot work, no connection, a proxy or TLS failure).",
+    )
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
+    doctor.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="check the embedded emulator instead (same as `arize-mcp --sandbox doctor`)",
+    )
     return parser
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from pydantic import SecretStr
 
-from arize_mcp.config import DEFAULT_SANDBOX_RUN_SECONDS, Settings
+from arize_mcp.config import DEFAULT_SANDBOX_RUN_SECONDS, Connection, Settings
 from arize_mcp.emulator import Emulator, EmulatorConfig, EmulatorServer
 
 
@@ -17,10 +17,11 @@ from arize_mcp.emulator import Emulator, EmulatorConfig, EmulatorServer
 def sandbox_settings(run_seconds: float = DEFAULT_SANDBOX_RUN_SECONDS) -> Iterator[Settings]:
     """Start the emulator on a free loopback port and yield settings that reach it.
 
-    The environment's upstream settings (key, region, host) are ignored: they would point the
-    sandbox elsewhere."""
+    The environment's upstream settings (key, region, host, proxy, CA bundle) are ignored: they
+    would point the sandbox elsewhere."""
     key = "sandbox-" + secrets.token_urlsafe(24)
     emulator = Emulator(EmulatorConfig(api_keys=frozenset({key}), run_seconds=run_seconds))
     with EmulatorServer(emulator) as server:
         settings = Settings.from_env(upstream=False)
-        yield dataclasses.replace(settings, base_url=server.url, api_key=SecretStr(key))
+        connection = Connection(base_url=server.url, decided_by="--sandbox (embedded emulator)")
+        yield dataclasses.replace(settings, connection=connection, api_key=SecretStr(key))

@@ -12,7 +12,7 @@ from mcp import Client, StdioServerParameters
 from pydantic import SecretStr
 
 from arize_mcp.api.retry import RetryPolicy
-from arize_mcp.config import Settings
+from arize_mcp.config import Connection, Settings
 from arize_mcp.emulator import Emulator, EmulatorConfig, EmulatorServer
 from arize_mcp.follow import PollSchedule
 from arize_mcp.server import build_server
@@ -44,7 +44,7 @@ class Upstream:
 
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = {
-            "base_url": self.url,
+            "connection": Connection(base_url=self.url),
             "api_key": SecretStr(API_KEY),
             "retry": FAST_RETRY,
             "poll": FAST_POLL,
@@ -82,10 +82,11 @@ def start_upstream(**config: object) -> Upstream:
     return Upstream(emulator, EmulatorServer(emulator).start())
 
 
-@pytest.fixture(params=["upper", "lower"])
+@pytest.fixture(params=["api-casing", "lowercase-robustness"])
 def upstream(request: pytest.FixtureRequest) -> Iterator[Upstream]:
-    """The emulator, once with the current API's UPPERCASE statuses and once with lowercase."""
-    up = start_upstream(status_case=request.param)
+    """The emulator, once as the API answers (UPPERCASE statuses and types) and once with them
+    lowercase: a robustness test of our client, which must read either."""
+    up = start_upstream(robustness_lowercase_enums=request.param == "lowercase-robustness")
     try:
         yield up
     finally:
@@ -94,7 +95,7 @@ def upstream(request: pytest.FixtureRequest) -> Iterator[Upstream]:
 
 @pytest.fixture
 def upper_upstream() -> Iterator[Upstream]:
-    up = start_upstream(status_case="upper")
+    up = start_upstream()
     try:
         yield up
     finally:

@@ -39,6 +39,7 @@ ERROR_KINDS = {
     "invalid_argument",
     "unknown_tool",
     "missing_api_key",
+    "misconfigured",
     "authentication_failed",
     "permission_denied",
     "not_found",

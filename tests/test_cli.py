@@ -23,7 +23,7 @@ def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> s
     ("args", "expected"),
     [
         ((), ["--sandbox", "ARIZE_API_KEY", "ARIZE_REGION", "ARIZE_API_HOST", "emulator", "demo"]),
-        (("emulator",), ["--host", "--port", "--status-case", "Bearer"]),
+        (("emulator",), ["--host", "--port", "--robustness-lowercase-enums", "Bearer"]),
         (("demo",), ["--sandbox", "stdio"]),
     ],
 )
@@ -40,7 +40,8 @@ def test_console_script_is_installed() -> None:
     assert result.returncode == 0 and result.stdout.startswith("arize-mcp ")
 
 
-@pytest.mark.parametrize(("name", "value"), [("ARIZE_API_SCHEME", "gopher"), ("ARIZE_MCP_SANDBOX", "maybe")])
+# Arize connection settings do not stop the server (tests/test_stdio.py); the server's own do.
+@pytest.mark.parametrize(("name", "value"), [("ARIZE_MCP_READ_ONLY", "gopher"), ("ARIZE_MCP_SANDBOX", "maybe")])
 def test_bad_configuration_is_a_clear_startup_error(name: str, value: str) -> None:
     result = run(env={**os.environ, name: value})
     assert result.returncode == 2
@@ -65,7 +66,7 @@ def test_emulator_command_serves_http_and_stops_on_sigterm() -> None:
         port = probe.getsockname()[1]
     env = {**os.environ, "ARIZE_API_KEY": "cli-emulator-key"}
     process = subprocess.Popen(
-        [*ARIZE_MCP, "emulator", "--port", str(port), "--status-case", "lower"],
+        [*ARIZE_MCP, "emulator", "--port", str(port), "--robustness-lowercase-enums"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -8,43 +8,98 @@ import pytest
 from pydantic import SecretStr
 
 import arize_mcp
-from arize_mcp.config import CommandDefaults, ConfigError, ServiceSettings, Settings, base_url_from_env
+from arize_mcp.config import CommandDefaults, ConfigError, Connection, ServiceSettings, Settings, base_url_from_env
 from arize_mcp.logs import RedactingFormatter
 
 
 @pytest.mark.parametrize(
-    ("env", "url"),
+    ("env", "url", "decided_by"),
     [
-        ({}, "https://api.arize.com"),
-        ({"ARIZE_REGION": "eu-west-1a"}, "https://api.eu-west-1a.arize.com"),
-        ({"ARIZE_REGION": "US-EAST-1B"}, "https://api.us-east-1b.arize.com"),
-        ({"ARIZE_API_HOST": "arize.internal.example", "ARIZE_REGION": "eu-west-1a"}, "https://arize.internal.example"),
+        ({}, "https://api.arize.com", "default"),
+        ({"ARIZE_REGION": "eu-west-1a"}, "https://api.eu-west-1a.arize.com", "ARIZE_REGION"),
+        # The region wins over ARIZE_API_HOST, as in the SDK.
+        (
+            {"ARIZE_API_HOST": "arize.internal.example", "ARIZE_REGION": "eu-west-1a"},
+            "https://api.eu-west-1a.arize.com",
+            "ARIZE_REGION",
+        ),
         (
             {"ARIZE_API_SCHEME": "http", "ARIZE_API_HOST": "127.0.0.1", "ARIZE_API_PORT": "8787"},
             "http://127.0.0.1:8787",
+            "ARIZE_API_HOST",
         ),
-        ({"ARIZE_API_HOST": "api.arize.com", "ARIZE_API_PORT": "0"}, "https://api.arize.com"),
-        ({"ARIZE_API_HOST": "api.arize.com", "ARIZE_API_PORT": "443"}, "https://api.arize.com"),
-        ({"ARIZE_API_HOST": "http://localhost:9000/"}, "http://localhost:9000"),
+        ({"ARIZE_API_HOST": "api.arize.com", "ARIZE_API_PORT": "0"}, "https://api.arize.com", "ARIZE_API_HOST"),
+        (
+            {"ARIZE_SINGLE_HOST": "arize.corp", "ARIZE_SINGLE_PORT": "4040"},
+            "https://arize.corp:4040",
+            "ARIZE_SINGLE_HOST+ARIZE_SINGLE_PORT",
+        ),
+        ({"ARIZE_BASE_DOMAIN": "corp.example"}, "https://api.corp.example", "ARIZE_BASE_DOMAIN"),
+        # Where the SDK would build an unusable URL: a host written as a URL, an empty variable.
+        ({"ARIZE_API_HOST": "http://localhost:9000/"}, "http://localhost:9000", "ARIZE_API_HOST"),
+        ({"ARIZE_API_HOST": "https://arize.corp"}, "https://arize.corp", "ARIZE_API_HOST"),
+        ({"ARIZE_API_HOST": " ", "ARIZE_API_PORT": "", "ARIZE_REGION": ""}, "https://api.arize.com", "default"),
     ],
 )
-def test_base_url_uses_the_sdk_variable_names(env: dict[str, str], url: str) -> None:
+def test_endpoint_follows_the_sdk_rules_and_says_what_decided_it(
+    env: dict[str, str], url: str, decided_by: str
+) -> None:
+    connection = Connection.from_env(env)
+    assert (connection.base_url, connection.decided_by, connection.problem) == (url, decided_by, None)
     assert base_url_from_env(env) == url
+
+
+def test_a_setting_without_effect_is_noted() -> None:
+    notes = Connection.from_env({"ARIZE_API_HOST": "old.example", "ARIZE_REGION": "us-east-1b"}).notes
+    assert notes == ("ARIZE_API_HOST=old.example has no effect: ARIZE_REGION chooses the host",)
 
 
 @pytest.mark.parametrize(
     ("env", "names"),
     [
-        ({"ARIZE_API_SCHEME": "ftp"}, "ARIZE_API_SCHEME"),
-        ({"ARIZE_API_HOST": "a.com/evil?x"}, "ARIZE_API_HOST"),
-        ({"ARIZE_REGION": "eu west"}, "ARIZE_REGION"),
-        ({"ARIZE_API_PORT": "http"}, "ARIZE_API_PORT"),
-        ({"ARIZE_API_PORT": "70000"}, "ARIZE_API_PORT"),
+        ({"ARIZE_API_SCHEME": "ftp"}, ["ARIZE_API_SCHEME"]),
+        ({"ARIZE_API_HOST": "a.com/evil?x"}, ["ARIZE_API_HOST", "ARIZE_API_SCHEME"]),
+        ({"ARIZE_API_HOST": "https://a.com/v2"}, ["ARIZE_API_HOST", "nothing after the host"]),
+        ({"ARIZE_REGION": "eu west"}, ["ARIZE_REGION", "us-east-1b"]),
+        ({"ARIZE_REGION": "US-EAST-1B"}, ["ARIZE_REGION", "did you mean 'us-east-1b'"]),
+        ({"ARIZE_API_PORT": "http"}, ["ARIZE_API_PORT"]),
+        ({"ARIZE_API_PORT": "70000"}, ["ARIZE_API_PORT"]),
+        ({"ARIZE_REGION": "eu-west-1a", "ARIZE_SINGLE_PORT": "1"}, ["ARIZE_REGION and ARIZE_SINGLE_HOST", "unset"]),
+        (
+            {"ARIZE_BASE_DOMAIN": "a.b", "ARIZE_SINGLE_HOST": "h"},
+            ["ARIZE_SINGLE_HOST/ARIZE_SINGLE_PORT and ARIZE_BASE_DOMAIN"],
+        ),
+        ({"ARIZE_PROXY_URL": "proxy:3128"}, ["ARIZE_PROXY_URL", "http://"]),
+        ({"ARIZE_SSL_CA_CERT": "/no/such/ca.pem"}, ["ARIZE_SSL_CA_CERT=/no/such/ca.pem", "unset it"]),
+        ({"ARIZE_REQUEST_VERIFY": "maybe"}, ["ARIZE_REQUEST_VERIFY"]),
     ],
 )
-def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:
-    with pytest.raises(ConfigError, match=names):
-        base_url_from_env(env)
+def test_a_bad_setting_becomes_a_problem_naming_the_variable(env: dict[str, str], names: list[str]) -> None:
+    problem = Connection.from_env(env).problem
+    assert problem is not None
+    for name in names:
+        assert name in problem
+
+
+def test_proxy_and_ca_bundle_follow_the_documented_chains(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read here")
+    both = {"HTTPS_PROXY": "http://general:3128", "HTTP_PROXY": "http://plain:3128"}
+    assert Connection.from_env(both).proxy_from == "HTTPS_PROXY"
+    assert Connection.from_env({**both, "ARIZE_PROXY_URL": "http://arize:3128"}).proxy_url == "http://arize:3128"
+    # NO_PROXY exempts the endpoint from the general-purpose variables only.
+    assert Connection.from_env({**both, "NO_PROXY": ".arize.com"}).proxy_url is None
+    assert Connection.from_env({"ARIZE_PROXY_URL": "http://a:1", "NO_PROXY": "*"}).proxy_url == "http://a:1"
+    chain = {"SSL_CERT_FILE": str(ca), "REQUESTS_CA_BUNDLE": str(ca)}
+    assert Connection.from_env(chain).ca_bundle_from == "REQUESTS_CA_BUNDLE"
+    assert Connection.from_env({**chain, "ARIZE_SSL_CA_CERT": str(ca)}).ca_bundle_from == "ARIZE_SSL_CA_CERT"
+    assert Connection.from_env({"ARIZE_REQUEST_VERIFY": "false"}).verify_tls is False
+
+
+def test_proxy_password_is_never_shown() -> None:
+    connection = Connection.from_env({"ARIZE_PROXY_URL": "http://me:s3cret@proxy:3128"})
+    assert connection.proxy_display == "http://me:***@proxy:3128"
+    assert "s3cret" not in repr(connection) and "s3cret" not in repr(Settings(connection=connection))
 
 
 def test_key_is_read_and_never_shown() -> None:

@@ -37,6 +37,7 @@ LAYERS: dict[str, frozenset[str] | str] = {
     ),
     "arize_mcp.sandbox": frozenset({"arize_mcp.config", "arize_mcp.emulator", "arize_mcp.api", "arize_mcp.grammar"}),
     "arize_mcp.docs": frozenset({"arize_mcp.server", "arize_mcp.config"}),
+    "arize_mcp.doctor": frozenset({"arize_mcp.api", "arize_mcp.config"}),
     "arize_mcp.demo": frozenset({"arize_mcp.emulator"}),
     "arize_mcp.cli": ANYTHING,
     "arize_mcp.__main__": ANYTHING,

@@ -56,6 +56,24 @@ async def test_stdio_without_key_starts_and_explains(upper_upstream: Upstream) -
     assert upper_upstream.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"ARIZE_REGION": "us-east-1b"}, "ARIZE_REGION and ARIZE_SINGLE_HOST/ARIZE_SINGLE_PORT"),
+        ({"ARIZE_SSL_CA_CERT": "/no/such/bundle.pem"}, "ARIZE_SSL_CA_CERT=/no/such/bundle.pem"),
+    ],
+)
+async def test_a_setting_that_cannot_work_does_not_stop_the_server(
+    upper_upstream: Upstream, extra: dict[str, str], named: str
+) -> None:
+    env = upper_upstream.env(ARIZE_SINGLE_HOST="127.0.0.1", **extra)
+    async with Client(stdio_params(env)) as client:
+        assert {tool.name for tool in (await client.list_tools()).tools} == ALL_TOOLS
+        text = error(await client.call_tool("get_task_run", {"run_id": "abc"}))
+    assert named in text and "nothing was sent" in text and "arize-mcp doctor" in text
+    assert upper_upstream.count() == 0
+
+
 @pytest.mark.parametrize("switch", ["flag", "environment"])
 async def test_sandbox_needs_no_account(switch: str) -> None:
     env = {"PATH": "/usr/bin:/bin", "ARIZE_API_KEY": "must-not-be-used", "ARIZE_API_HOST": "example.invalid"}

@@ -24,8 +24,10 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from arize_mcp import __version__
 from arize_mcp.api.errors import (
+    ConfigurationError,
     InvalidRequestError,
     MissingApiKeyError,
+    RunIdUnreadableError,
     TransportError,
     UnexpectedResponseError,
     api_error_class,
@@ -72,8 +74,11 @@ class ArizeClient:
         *,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        config_problem: str | None = None,
     ) -> None:
+        """`config_problem`: why the endpoint settings cannot work; every call then raises it."""
         self._http = http
+        self._config_problem = config_problem
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._retry = retry or RetryPolicy()
@@ -113,26 +118,38 @@ class ArizeClient:
         return await self._call("GET", ["tasks"], ListTasksResponse, params=params)
 
     async def get_task(self, task_id: str) -> Task:
-        return await self._call("GET", ["tasks", task_id], Task)
+        return await self._call("GET", ["tasks", task_id], Task, known={"id": task_id})
 
     async def list_task_runs(
         self, task_id: str, *, status: RunStatus | None = None, limit: int | None = None, cursor: str | None = None
     ) -> ListTaskRunsResponse:
         params = {"status": wire_enum(status), "limit": limit, "cursor": cursor}
-        return await self._call("GET", ["tasks", task_id, "runs"], ListTaskRunsResponse, params=params)
+        page = await self._call("GET", ["tasks", task_id, "runs"], ListTaskRunsResponse, params=params)
+        for run in page.task_runs:
+            if run.task_id is None:
+                run.task_id = task_id
+        return page
 
     async def trigger_task(self, task_id: str, request: TriggerRunRequest) -> TaskRun:
-        return await self._call(
-            "POST", ["tasks", task_id, "trigger"], TaskRun, json=request.body(), creates_resource=True
+        path = _path(["tasks", task_id, "trigger"])
+        status, body = await self._send(
+            "POST", path, params=None, json=request.body(), creates_resource=True, retry_rate_limits=True
         )
+        found_id = body.get("id") if isinstance(body, dict) else None
+        if not (isinstance(found_id, str) and found_id.strip()):
+            run_status = body.get("status") if isinstance(body, dict) else None
+            raise RunIdUnreadableError(task_id=task_id, http_status=status, found_id=found_id, run_status=run_status)
+        return _parse("POST", path, TaskRun, body, known={"task_id": task_id})
 
     async def get_task_run(self, run_id: str, *, retry_rate_limits: bool = True) -> TaskRun:
         """`retry_rate_limits=False` hands a 429 straight back, for callers that pace themselves."""
-        return await self._call("GET", ["task-runs", run_id], TaskRun, retry_rate_limits=retry_rate_limits)
+        return await self._call(
+            "GET", ["task-runs", run_id], TaskRun, retry_rate_limits=retry_rate_limits, known={"id": run_id}
+        )
 
     async def cancel_task_run(self, run_id: str) -> TaskRun:
         # Cancelling twice has the same effect as once, so it may be retried like a read.
-        return await self._call("POST", ["task-runs", run_id, "cancel"], TaskRun)
+        return await self._call("POST", ["task-runs", run_id, "cancel"], TaskRun, known={"id": run_id})
 
     async def _call(
         self,
@@ -141,27 +158,15 @@ class ArizeClient:
         model: type[ModelT],
         *,
         params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        creates_resource: bool = False,
         retry_rate_limits: bool = True,
+        known: Mapping[str, str] | None = None,
     ) -> ModelT:
-        path = "/v2/" + "/".join(_segment(s) for s in segments)
-        body = await self._send(
-            method,
-            path,
-            params=params,
-            json=json,
-            creates_resource=creates_resource,
-            retry_rate_limits=retry_rate_limits,
+        """`known`: values the request itself tells (the id asked for), used where the answer leaves them out."""
+        path = _path(segments)
+        _, body = await self._send(
+            method, path, params=params, json=None, creates_resource=False, retry_rate_limits=retry_rate_limits
         )
-        try:
-            return model.model_validate(body)
-        except ValidationError as exc:
-            fields = sorted({".".join(str(p) for p in err["loc"]) or "(body)" for err in exc.errors()})
-            raise UnexpectedResponseError(
-                f"{method} {path} returned a body that does not match the documented {model.__name__} "
-                f"(problem with: {', '.join(fields)})"
-            ) from None
+        return _parse(method, path, model, body, known=known)
 
     async def _send(
         self,
@@ -172,7 +177,10 @@ class ArizeClient:
         json: Any,
         creates_resource: bool,
         retry_rate_limits: bool,
-    ) -> Any:
+    ) -> tuple[int, Any]:
+        """The status and decoded JSON body of a successful answer; errors are raised typed."""
+        if self._config_problem is not None:
+            raise ConfigurationError(self._config_problem)
         if self._api_key is None:
             raise MissingApiKeyError("no Arize API key is configured")
         headers = {
@@ -211,7 +219,7 @@ class ArizeClient:
             status = response.status_code
             if status < 400:
                 try:
-                    return response.json()
+                    return status, response.json()
                 except ValueError:
                     raise UnexpectedResponseError(f"{method} {path} returned {status} with a non-JSON body") from None
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -224,6 +232,23 @@ class ArizeClient:
                 await self._sleep(delay)
                 continue
             raise _api_error(response, method, path, retry_after)
+
+
+def _path(segments: Sequence[str]) -> str:
+    return "/v2/" + "/".join(_segment(s) for s in segments)
+
+
+def _parse(method: str, path: str, model: type[ModelT], body: Any, *, known: Mapping[str, str] | None = None) -> ModelT:
+    if isinstance(body, dict) and known:
+        body = {**body, **{name: value for name, value in known.items() if body.get(name) is None}}
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in err["loc"]) or "(body)" for err in exc.errors()})
+        raise UnexpectedResponseError(
+            f"{method} {path} returned a body that does not match the documented {model.__name__} "
+            f"(problem with: {', '.join(fields)})"
+        ) from None
 
 
 def _segment(value: str) -> str:

@@ -2,6 +2,7 @@
 
 ArizeError
 ├── MissingApiKeyError        no key configured: nothing was sent
+├── ConfigurationError        the endpoint settings cannot work: nothing was sent
 ├── InvalidRequestError       rejected locally: nothing was sent
 ├── ApiError                  the API answered with an error status (status, title, detail)
 │   ├── BadRequestError           400
@@ -13,6 +14,7 @@ ArizeError
 │   └── ServerError               5xx
 ├── TransportError            no HTTP answer (may_have_reached_server)
 └── UnexpectedResponseError   a success status with a body that is not what the API documents
+    └── RunIdUnreadableError      a trigger was accepted but its answer carries no readable run id
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class ArizeError(Exception):
 
 class MissingApiKeyError(ArizeError):
     """No API key is configured, so no request can be made."""
+
+
+class ConfigurationError(ArizeError):
+    """The settings that say where and how to reach Arize cannot work; the message names them."""
 
 
 class InvalidRequestError(ArizeError):
@@ -106,3 +112,21 @@ class TransportError(ArizeError):
 
 class UnexpectedResponseError(ArizeError):
     """A success status whose body is not what the API documents."""
+
+
+class RunIdUnreadableError(UnexpectedResponseError):
+    """A trigger was accepted (a run was started) but the answer carries no readable run id.
+
+    Carries what the answer did hold, so the run can still be found among the task's runs."""
+
+    def __init__(self, *, task_id: str, http_status: int, found_id: object, run_status: object) -> None:
+        self.task_id = task_id
+        self.http_status = http_status
+        self.found_id = found_id
+        self.run_status = run_status
+        found = "no id" if found_id is None else f"id {found_id!r}"
+        status = "" if run_status is None else f", status {run_status!r}"
+        super().__init__(
+            f"Arize answered the trigger of task {task_id} with HTTP {http_status}: a run was started, "
+            f"but its id could not be read ({found}{status})"
+        )

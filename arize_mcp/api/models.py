@@ -1,17 +1,27 @@
 """Wire models of the Arize v2 Tasks API.
 
 One definition per field: the client parses responses with these, the tools publish them as
-output schemas, and the emulator serialises its responses through them. Task endpoints are beta
-upstream, so unknown response fields are ignored rather than rejected.
+output schemas, and the emulator serialises its responses through them.
+
+They read exactly what the official SDK's generated models read (checked by tests/conformance):
+task endpoints are beta upstream and in the SDK's models no response field is required, so an
+absent field reads as null (or as the default declared here, such as 0 for a count), a null in
+a field with a default reads as that default, and unknown fields are ignored and kept out of
+our output. The one field we cannot do without is an object's `id`: the client fills it from
+the request where it knows it, and list items without one are skipped (nothing can address them).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+
+log = logging.getLogger(__name__)
 
 MAX_DATA_WINDOW = timedelta(days=30)
 
@@ -65,14 +75,31 @@ class TaskType(StrEnum):
 class _WireModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_reads_as_null(cls, data: Any) -> Any:
+        # Absent or null: the field's default when it has one, else null (so a field without a
+        # default fails only when it cannot be null, like an object's id).
+        if not isinstance(data, dict):
+            return data
+        filled = dict(data)
+        for name, field in cls.model_fields.items():
+            if filled.get(name) is None:
+                if field.is_required():
+                    filled[name] = None
+                else:
+                    filled.pop(name, None)
+        return filled
+
 
 class TaskRun(_WireModel):
     """One execution of a task: created by a trigger, polled until its status is terminal."""
 
     id: str = Field(description="Task run id (opaque base64 string).")
-    task_id: str = Field(description="Id of the task this run belongs to.")
-    status: Annotated[RunStatus, AnyCase] = Field(
-        description="pending → running → completed | failed | cancelled. The last three are terminal."
+    task_id: str | None = Field(description="Id of the task this run belongs to.")
+    status: Annotated[RunStatus, AnyCase] | None = Field(
+        description="pending → running → completed | failed | cancelled. The last three are terminal; "
+        "null when Arize did not report it (keep polling)."
     )
     run_started_at: UtcDatetime | None = Field(description="When the run started processing.")
     run_finished_at: UtcDatetime | None = Field(description="When the run reached a terminal status.")
@@ -82,10 +109,10 @@ class TaskRun(_WireModel):
     data_end_time: UtcDatetime | None = Field(
         description="End of the evaluated data window; null for run-experiment runs."
     )
-    num_successes: int = Field(ge=0, description="Items processed successfully so far.")
-    num_errors: int = Field(ge=0, description="Items that errored so far.")
-    num_skipped: int = Field(ge=0, description="Items skipped so far.")
-    created_at: UtcDatetime = Field(description="When the run was created.")
+    num_successes: int = Field(default=0, ge=0, description="Items processed successfully so far.")
+    num_errors: int = Field(default=0, ge=0, description="Items that errored so far.")
+    num_skipped: int = Field(default=0, ge=0, description="Items skipped so far.")
+    created_at: UtcDatetime | None = Field(description="When the run was created.")
     created_by_user_id: str | None = Field(description="User who triggered the run.")
     experiment_id: str | None = Field(
         default=None, description="Experiment created by a run-experiment run, once provisioned; else null."
@@ -98,7 +125,31 @@ class TaskRun(_WireModel):
 
     @property
     def is_terminal(self) -> bool:
-        return self.status.is_terminal
+        return self.status is not None and self.status.is_terminal
+
+    @property
+    def status_text(self) -> str:
+        return self.status.value if self.status is not None else "status not reported"
+
+
+class QueryMapping(_WireModel):
+    """Trace/session tasks: which declared queries (and attribute) feed one evaluator variable."""
+
+    variable_name: str | None = None
+    query_ids: list[str] | None = None
+    attribute_path: str | None = None
+
+
+class QueryFilter(_WireModel):
+    id: str | None = Field(default=None, description="Query id, one of A-E.")
+    filter: str | None = None
+
+
+class QueryFilters(_WireModel):
+    """Trace/session tasks: named query filters and the boolean expression combining them."""
+
+    filters: list[QueryFilter] | None = None
+    expression: str | None = Field(default=None, description="Combines the filter ids, e.g. 'A AND B'.")
 
 
 class Evaluator(_WireModel):
@@ -107,14 +158,15 @@ class Evaluator(_WireModel):
     evaluator_version_id: str | None = None
     query_filter: str | None = None
     column_mappings: dict[str, str] | None = None
+    query_mappings: list[QueryMapping] | None = None
 
 
 class Task(_WireModel):
     """A task definition: what to evaluate (project or dataset) and with which evaluators."""
 
     id: str = Field(description="Task id (opaque base64 string).")
-    name: str = Field(description="Task name.")
-    type: Annotated[TaskType, AnyCase] = Field(
+    name: str | None = Field(description="Task name.")
+    type: Annotated[TaskType, AnyCase] | None = Field(
         description="template_evaluation and code_evaluation take evaluation trigger fields; "
         "run_experiment takes experiment trigger fields."
     )
@@ -123,10 +175,17 @@ class Task(_WireModel):
     dataset_id: str | None = Field(default=None, description="Set for dataset-based tasks.")
     sampling_rate: float | None = Field(default=None, ge=0, le=1, description="Project-based tasks only.")
     is_continuous: bool | None = None
-    query_filter: str | None = None
+    query_filter: str | None = Field(default=None, description="Span tasks: filter applied to all data.")
+    query_filters: QueryFilters | None = Field(
+        default=None, description="Trace/session tasks: named filters (instead of query_filter)."
+    )
     evaluators: list[Evaluator] = Field(default_factory=list)
     experiment_ids: list[str] | None = None
-    run_configuration: dict[str, Any] | None = None
+    run_configuration: dict[str, Any] | None = Field(
+        default=None,
+        description="Run-experiment tasks: what each run executes; experiment_type is LLM_GENERATION, "
+        "TEMPLATE_EVALUATION or AGENT_CALL.",
+    )
     last_run_at: UtcDatetime | None = Field(
         default=None, description="Time of the last run; the default start of the next window."
     )
@@ -134,19 +193,33 @@ class Task(_WireModel):
     updated_at: UtcDatetime | None = None
     created_by_user_id: str | None = None
 
+    @property
+    def type_text(self) -> str:
+        return self.type.value if self.type is not None else "type not reported"
+
 
 class Pagination(_WireModel):
     has_more: bool = False
     next_cursor: str | None = None
 
 
+def _addressable(items: Any) -> Any:
+    # An item without an id cannot be read, waited for or cancelled by any tool: leave it out.
+    if not isinstance(items, list):
+        return items
+    kept = [item for item in items if not (isinstance(item, dict) and not item.get("id"))]
+    if len(kept) < len(items):
+        log.warning("skipped %d list item(s) that carried no id", len(items) - len(kept))
+    return kept
+
+
 class ListTasksResponse(_WireModel):
-    tasks: list[Task]
+    tasks: Annotated[list[Task], BeforeValidator(_addressable)] = Field(default_factory=list)
     pagination: Pagination = Field(default_factory=Pagination)
 
 
 class ListTaskRunsResponse(_WireModel):
-    task_runs: list[TaskRun]
+    task_runs: Annotated[list[TaskRun], BeforeValidator(_addressable)] = Field(default_factory=list)
     pagination: Pagination = Field(default_factory=Pagination)
 
 
@@ -168,9 +241,14 @@ EXPERIMENT_FIELDS = (
     "dataset_version_id",
     "max_examples",
     "example_ids",
+    "query_filter",
     "tracing_metadata",
     "evaluation_task_ids",
 )
+# The API's rule for a new experiment's display name.
+EXPERIMENT_NAME_MAX_LENGTH = 255
+EXPERIMENT_NAME_PATTERN = r'^[^"\\]*$'
+EXPERIMENT_NAME_RULE = 'experiment_name must be 1-255 characters without double quotes (") or backslashes (\\)'
 
 
 class TriggerRunRequest(BaseModel):
@@ -188,10 +266,11 @@ class TriggerRunRequest(BaseModel):
     max_spans: int | None = Field(default=None, ge=1)
     override_evaluations: bool | None = None
     experiment_ids: list[Annotated[str, Field(min_length=1)]] | None = None
-    experiment_name: str | None = Field(default=None, min_length=1)
+    experiment_name: str | None = None
     dataset_version_id: str | None = Field(default=None, min_length=1)
     max_examples: int | None = Field(default=None, ge=1)
     example_ids: list[Annotated[str, Field(min_length=1)]] | None = None
+    query_filter: str | None = Field(default=None, min_length=1)
     tracing_metadata: dict[str, str] | None = None
     evaluation_task_ids: list[Annotated[str, Field(min_length=1)]] | None = None
 
@@ -204,6 +283,10 @@ class TriggerRunRequest(BaseModel):
             raise ValueError(
                 f"evaluation-task fields ({', '.join(evaluation)}) and run-experiment fields "
                 f"({', '.join(experiment)}) cannot be combined; a task is one type or the other"
+            )
+        if self.experiment_name is not None and not valid_experiment_name(self.experiment_name):
+            raise ValueError(
+                f"{EXPERIMENT_NAME_RULE} (got {len(self.experiment_name)} characters: {self.experiment_name!r})"
             )
         if self.example_ids is not None and self.max_examples is not None:
             raise ValueError("example_ids and max_examples are mutually exclusive; set one or neither")
@@ -222,6 +305,10 @@ class TriggerRunRequest(BaseModel):
 
     def body(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+def valid_experiment_name(name: str) -> bool:
+    return 1 <= len(name) <= EXPERIMENT_NAME_MAX_LENGTH and re.fullmatch(EXPERIMENT_NAME_PATTERN, name) is not None
 
 
 def _days(span: timedelta) -> str:

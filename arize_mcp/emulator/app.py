@@ -148,6 +148,8 @@ class EmulatorApp:
         return handled if handled is not None else await self._dispatch(request)
 
     def _fault_problem(self, fault: Fault, path: str) -> Response:
+        if fault.body is not None:
+            return _json(fault.body, fault.status)
         if fault.status == 429:
             retry_after = fault.retry_after
             return _rate_limited(path, self._config.retry_after_seconds if retry_after is None else retry_after)
@@ -216,7 +218,7 @@ class EmulatorApp:
         return _json(self._encoder.run(run, self._store.space_id_of(run.task_id)))
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
+def _json(body: Any, status: int = 200) -> Response:
     return JSONResponse(body, status_code=status)
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from arize_mcp.emulator.wire import StatusCase
-
 
 @dataclass
 class EmulatorConfig:
@@ -16,9 +14,10 @@ class EmulatorConfig:
     api_keys: frozenset[str] | set[str] = field(default_factory=frozenset)
     # Valid keys that may read but get 403 on the POST routes (trigger, cancel).
     read_only_keys: frozenset[str] = frozenset()
-    # Casing of `status` and task `type` values: "upper" like the current API, "lower" like the
-    # documented seed page.
-    status_case: StatusCase = "upper"
+    # Client robustness test only: send `status` and task `type` values lowercase, as an old
+    # reference page shows them. The API (and so this emulator by default) sends UPPERCASE, and
+    # the official SDK cannot read lowercase; our client must read both.
+    robustness_lowercase_enums: bool = False
     run_seconds: float = 8.0  # trigger -> terminal
     pending_fraction: float = 0.15  # share of run_seconds spent pending
     rate_limit_per_second: float | None = None  # per key; exceeding it is a 429 with Retry-After
@@ -30,8 +29,6 @@ class EmulatorConfig:
         self.read_only_keys = frozenset(self.read_only_keys)
         if not self.api_keys:
             raise ValueError("EmulatorConfig needs at least one API key")
-        if self.status_case not in ("upper", "lower"):
-            raise ValueError("status_case must be 'upper' or 'lower'")
         if self.run_seconds < 0:
             raise ValueError("run_seconds must not be negative")
         if not 0 <= self.pending_fraction <= 1:

@@ -32,7 +32,12 @@ class Emulator:
         self.faults = Faults()
         self._log = RequestLog()
         self.app = EmulatorApp(
-            config, self._store, self.faults, self._log, self.now, WireEncoder(config.status_case, ORGANIZATION_ID)
+            config,
+            self._store,
+            self.faults,
+            self._log,
+            self.now,
+            WireEncoder(ORGANIZATION_ID, lowercase_enums=config.robustness_lowercase_enums),
         )
 
     def now(self) -> datetime:

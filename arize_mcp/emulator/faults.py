@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 from arize_mcp.emulator.routes import ROUTE_NAMES
 
@@ -22,6 +23,8 @@ class Fault:
 
     A `status` of 400 or more replaces the response with a Problem Details error of that status;
     a lower status leaves the response alone, which with `delay` makes a merely slow server.
+    A `body` replaces the response with that JSON at `status`: a payload shape the API may send
+    that the emulator itself would not (a field left out, say).
     """
 
     route: str
@@ -30,10 +33,11 @@ class Fault:
     delay: float = 0.0
     drop_connection: bool = False
     retry_after: int | None = None
+    body: Any = None
 
     @property
     def replaces_response(self) -> bool:
-        return self.status >= 400
+        return self.status >= 400 or self.body is not None
 
 
 @dataclass
@@ -58,6 +62,7 @@ class Faults:
         delay: float = 0.0,
         drop_connection: bool = False,
         retry_after: int | None = None,
+        body: Any = None,
     ) -> Fault:
         """Affect the next `times` requests to `route` (after authentication and rate limiting).
 
@@ -69,7 +74,7 @@ class Faults:
         if times < 1:
             raise ValueError("times must be at least 1")
         HTTPStatus(status)  # raises ValueError for a status without a standard meaning
-        fault = Fault(route, status, after_handling, delay, drop_connection, retry_after)
+        fault = Fault(route, status, after_handling, delay, drop_connection, retry_after, body)
         with self._lock:
             self._queue.append(_Queued(fault, times))
         return fault

@@ -9,14 +9,22 @@ from datetime import datetime
 from arize_mcp.api.models import Task
 from arize_mcp.emulator.lifecycle import RunPlan
 
-# Run ids end in bytes whose base64 always contains "/", so a client that forgets to
-# percent-encode a run id in a path is caught on its first poll.
-RUN_ID_SUFFIX = b"\xfb\xef\xbf\xff"
+# Text whose base64 is "wr/Cv+KApg==" when it starts on a 3-byte boundary: ids ending in it
+# contain "/", "+" and "=", so a client that forgets to percent-encode an id in a path is
+# caught on its first call, while the id still decodes to UTF-8 text with ":" like the API's
+# (the official SDK tells an id from a name by exactly that).
+_ENCODING_PROBE = "¿¿…"
 
 
-def opaque_id(kind: str, number: int, suffix: bytes = b"qRwX") -> str:
-    """An id shaped like the API's: base64 of "<Kind>:<n>:<suffix>"."""
-    return base64.b64encode(f"{kind}:{number}:".encode() + suffix).decode("ascii")
+def opaque_id(kind: str, number: int, suffix: str = "qRwX") -> str:
+    """An id shaped like the API's: base64 of the UTF-8 text "<Kind>:<n>:<suffix>"."""
+    return base64.b64encode(f"{kind}:{number}:{suffix}".encode()).decode("ascii")
+
+
+def probing_id(kind: str, number: int) -> str:
+    """An id whose base64 contains "/", "+" and "=" (see _ENCODING_PROBE)."""
+    filler = "qRw"[: -len(f"{kind}:{number}:".encode()) % 3]
+    return opaque_id(kind, number, filler + _ENCODING_PROBE)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from arize_mcp.api.models import Evaluator, Task, TaskType
-from arize_mcp.emulator.records import Dataset, Experiment, Project, Space, opaque_id
+from arize_mcp.api.models import Evaluator, QueryFilter, QueryFilters, QueryMapping, Task, TaskType
+from arize_mcp.emulator.records import Dataset, Experiment, Project, Space, opaque_id, probing_id
 from arize_mcp.emulator.store import Store
 
 # Names of the seeded tasks: tests, the sandbox and docs refer to them.
@@ -36,7 +36,7 @@ _PROJECTS = (
 )
 # The hallucination task's id contains "/", "+" and "=", so path encoding is exercised by the
 # task every walkthrough starts with.
-_HALLUCINATION_ID = opaque_id("OnlineTask", 100, b"\xfb\xef\xbf\xff")
+_HALLUCINATION_ID = probing_id("OnlineTask", 100)
 
 
 def new_store(now: datetime, *, demo_tasks: bool = True) -> Store:
@@ -123,10 +123,19 @@ def seed_demo_data(store: Store, now: datetime) -> None:
             type=TaskType.RUN_EXPERIMENT,
             space_id=support.id,
             dataset_id=questions.id,
+            # A oneOf chosen by experiment_type, flat, as the API serves it.
             run_configuration={
-                "model": "gpt-4o-mini",
+                "experiment_type": "LLM_GENERATION",
+                "ai_integration_id": opaque_id("AiIntegration", 1),
+                "model_name": "gpt-4o-mini",
+                "messages": [
+                    {"role": "SYSTEM", "content": "Answer the customer's question in two sentences."},
+                    {"role": "USER", "content": "{{question}}"},
+                ],
+                "input_variable_format": "MUSTACHE",
+                "invocation_parameters": {"temperature": 0.2},
+                "provider_parameters": {},
                 "prompt_version_id": opaque_id("PromptVersion", 2),
-                "temperature": 0.2,
             },
             **common,
         )
@@ -141,7 +150,25 @@ def seed_demo_data(store: Store, now: datetime) -> None:
             project_id=support_bot.id,
             sampling_rate=0.1,
             is_continuous=False,
-            evaluators=[_evaluator(store, "Relevance (gpt-4o judge)", span_columns)],
+            # Trace-level: named query filters and per-evaluator query mappings, not span columns.
+            query_filters=QueryFilters(
+                filters=[
+                    QueryFilter(id="A", filter="attributes.openinference.span.kind = 'LLM'"),
+                    QueryFilter(id="B", filter="attributes.session.id IS NOT NULL"),
+                ],
+                expression="A AND B",
+            ),
+            evaluators=[
+                Evaluator(
+                    evaluator_id=store.new_id("Evaluator"),
+                    evaluator_name="Relevance (gpt-4o judge)",
+                    evaluator_version_id=store.new_id("EvaluatorVersion"),
+                    query_mappings=[
+                        QueryMapping(variable_name="input", query_ids=["A"], attribute_path="attributes.input.value"),
+                        QueryMapping(variable_name="output", query_ids=["A"], attribute_path="attributes.output.value"),
+                    ],
+                )
+            ],
             last_run_at=two_hours_ago,
             **common,
         ),

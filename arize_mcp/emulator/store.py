@@ -23,7 +23,6 @@ from arize_mcp.emulator.planning import (
 )
 from arize_mcp.emulator.problems import BadRequest, NotFound
 from arize_mcp.emulator.records import (
-    RUN_ID_SUFFIX,
     Dataset,
     Experiment,
     Project,
@@ -31,6 +30,7 @@ from arize_mcp.emulator.records import (
     Space,
     TaskRecord,
     opaque_id,
+    probing_id,
 )
 from arize_mcp.emulator.trigger_body import TriggerFields
 
@@ -60,9 +60,9 @@ class Store:
 
     # -- setup -------------------------------------------------------------------------------
 
-    def new_id(self, kind: str, suffix: bytes = b"qRwX") -> str:
+    def new_id(self, kind: str) -> str:
         with self._lock:
-            return self._new_id(kind, suffix)
+            return self._new_id(kind)
 
     def add_dataset(self, dataset: Dataset) -> None:
         with self._lock:
@@ -114,7 +114,9 @@ class Store:
     def list_tasks(self, where: TaskFilter) -> list[Task]:
         with self._lock:
             self._check_filter_targets(where)
-            space_ids = {space.id for space in self._spaces.values() if space.name == where.space_name}
+            # space_name is a case-insensitive substring of the space's name, as the API documents.
+            space_part = where.space_name.casefold() if where.space_name is not None else ""
+            space_ids = {space.id for space in self._spaces.values() if space_part in space.name.casefold()}
             needle = where.name.lower() if where.name is not None else None
             return [
                 task
@@ -163,7 +165,7 @@ class Store:
             record = self._task(task_id)
             planned = self._plan(record, fields, now, timing)
             run = RunRecord(
-                id=self._new_id("TaskRun", RUN_ID_SUFFIX),
+                id=self._new_id("TaskRun", probing=True),
                 task_id=task_id,
                 plan=planned.plan,
                 created_by_user_id=self._user_id,
@@ -190,10 +192,10 @@ class Store:
 
     # -- internals (callers hold the lock) ---------------------------------------------------
 
-    def _new_id(self, kind: str, suffix: bytes) -> str:
+    def _new_id(self, kind: str, *, probing: bool = False) -> str:
         # Numbers start above zero like ids in a long-lived account.
         self._numbers[kind] = self._numbers.get(kind, 100) + 1
-        return opaque_id(kind, self._numbers[kind], suffix)
+        return (probing_id if probing else opaque_id)(kind, self._numbers[kind])
 
     def _task(self, task_id: str) -> TaskRecord:
         record = self._tasks.get(task_id)
@@ -219,12 +221,10 @@ class Store:
         return sorted(runs, key=lambda run: run.plan.created_at)
 
     def _check_filter_targets(self, where: TaskFilter) -> None:
-        # Filtering on something that does not exist is a 404, not an empty page: a misspelt
-        # space name should not look like an empty space.
+        # Filtering on an id that does not exist is a 404, not an empty page (space_name is a
+        # substring match: matching nothing is an empty page).
         if where.space_id is not None and where.space_id not in self._spaces:
             raise NotFound(f"The space with ID '{where.space_id}' was not found.")
-        if where.space_name is not None and all(s.name != where.space_name for s in self._spaces.values()):
-            raise NotFound(f"The space named '{where.space_name}' was not found.")
         if where.project_id is not None and where.project_id not in self._projects:
             raise NotFound(f"The project with ID '{where.project_id}' was not found.")
         if where.dataset_id is not None:
@@ -240,7 +240,7 @@ class Store:
                 fields,
                 self._taken_experiment_names(dataset, now),
                 {task_id: other.task for task_id, other in self._tasks.items()},
-                lambda: self._new_id("Experiment", b"qRwX"),
+                lambda: self._new_id("Experiment"),
                 now,
                 timing,
             )

@@ -11,12 +11,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from arize_mcp.api.models import EVALUATION_FIELDS, EXPERIMENT_FIELDS, TaskType
+from arize_mcp.api.models import (
+    EVALUATION_FIELDS,
+    EXPERIMENT_FIELDS,
+    EXPERIMENT_NAME_RULE,
+    TaskType,
+    valid_experiment_name,
+)
 from arize_mcp.emulator.wire import to_millis
 
-# Newer docs list query_filter for run-experiment triggers.
-_RUN_EXPERIMENT_FIELDS = (*EXPERIMENT_FIELDS, "query_filter")
-_ALL_FIELDS = frozenset(EVALUATION_FIELDS) | frozenset(_RUN_EXPERIMENT_FIELDS)
+_ALL_FIELDS = frozenset(EVALUATION_FIELDS) | frozenset(EXPERIMENT_FIELDS)
 
 
 class InvalidBody(ValueError):
@@ -79,7 +83,7 @@ def _json_object(raw: bytes) -> dict[str, Any]:
 
 
 def _accepted(task_type: TaskType) -> tuple[str, ...]:
-    return _RUN_EXPERIMENT_FIELDS if task_type is TaskType.RUN_EXPERIMENT else EVALUATION_FIELDS
+    return EXPERIMENT_FIELDS if task_type is TaskType.RUN_EXPERIMENT else EVALUATION_FIELDS
 
 
 def _convert(name: str, value: Any, errors: list[str]) -> Any:
@@ -102,7 +106,10 @@ def _convert(name: str, value: Any, errors: list[str]) -> Any:
         is_map = isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
         converted = dict(value) if is_map else None
         expected = "an object whose values are strings"
-    else:  # experiment_name, dataset_version_id, query_filter
+    elif name == "experiment_name":
+        converted = value if isinstance(value, str) and value.strip() and valid_experiment_name(value) else None
+        expected = EXPERIMENT_NAME_RULE.removeprefix("experiment_name must be ")
+    else:  # dataset_version_id, query_filter
         converted = value if isinstance(value, str) and value.strip() else None
         expected = "a non-empty string"
     if converted is None:

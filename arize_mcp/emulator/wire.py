@@ -1,19 +1,18 @@
 """JSON encoding of responses the way the API writes them.
 
 Objects go through the shared wire models, then get the API's surface details: datetimes as
-"2026-03-07T10:30:00.000Z", `status`/`type` in the configured case, and one undocumented field
-per object so clients prove they tolerate additions to these beta endpoints.
+"2026-03-07T10:30:00.000Z", `status`/`type` UPPERCASE (lowercase only in the robustness test
+mode), and one undocumented field per object so clients prove they tolerate additions to these
+beta endpoints.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from arize_mcp.api.models import ListTaskRunsResponse, ListTasksResponse, Task, TaskRun
-
-StatusCase = Literal["upper", "lower"]
 
 
 def to_millis(value: datetime) -> datetime:
@@ -27,8 +26,8 @@ def format_datetime(value: datetime) -> str:
 
 
 class WireEncoder:
-    def __init__(self, status_case: StatusCase, organization_id: str) -> None:
-        self._status_case = status_case
+    def __init__(self, organization_id: str, *, lowercase_enums: bool = False) -> None:
+        self._lowercase_enums = lowercase_enums
         self._organization_id = organization_id
 
     def task(self, task: Task) -> dict[str, Any]:
@@ -51,7 +50,7 @@ class WireEncoder:
         if isinstance(value, datetime):
             return format_datetime(value)
         if isinstance(value, StrEnum):
-            return value.value.upper() if self._status_case == "upper" else value.value.lower()
+            return value.value.lower() if self._lowercase_enums else value.value.upper()
         if isinstance(value, dict):
             return {key: self._encode(item) for key, item in value.items()}
         if isinstance(value, list):

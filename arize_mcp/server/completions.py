@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -70,7 +71,7 @@ async def run_ids(client: ArizeClient, typed: str) -> list[str]:
     async with anyio.create_task_group() as group:
         for _, task_id in ran[:RECENT_TASKS]:
             group.start_soon(collect, task_id)
-    runs.sort(key=lambda run: run.created_at, reverse=True)
+    runs.sort(key=lambda run: run.created_at or datetime.min.replace(tzinfo=UTC), reverse=True)
     return [run.id for run in runs if run.id.startswith(typed)]
 
 
@@ -88,12 +89,14 @@ async def _tasks_named(client: ArizeClient, typed: str, task_type: TaskType | No
     wanted = typed.strip()
     page = await client.list_tasks(name=wanted or None, task_type=task_type, limit=MAX_VALUES)
     prefix = wanted.casefold()
-    return sorted(page.tasks, key=lambda task: (not task.name.casefold().startswith(prefix), task.name.casefold()))
+    return sorted(
+        page.tasks, key=lambda task: (not (task.name or "").casefold().startswith(prefix), (task.name or "").casefold())
+    )
 
 
 def _names(tasks: Iterable[Task]) -> list[str]:
     # The same name may exist in several spaces; one suggestion is enough.
-    return list(dict.fromkeys(task.name for task in tasks))
+    return list(dict.fromkeys(task.name for task in tasks if task.name))
 
 
 # (resource template or prompt name, argument name) -> how to suggest its values

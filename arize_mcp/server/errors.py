@@ -6,9 +6,9 @@ saying what happened, and a hint saying what to do next. Tool results carry it a
 content (`{error, message, hint, candidates?, run_id?}`) beside the text; resource reads and
 subscriptions word their failures with the same text.
 
-Kinds: invalid_argument, unknown_tool, missing_api_key, authentication_failed, permission_denied, not_found,
-ambiguous_name, conflict, already_ended, rate_limited, upstream_unavailable, may_have_started,
-follow_failed, unexpected_response, upstream_error.
+Kinds: invalid_argument, unknown_tool, missing_api_key, misconfigured, authentication_failed,
+permission_denied, not_found, ambiguous_name, conflict, already_ended, rate_limited,
+upstream_unavailable, may_have_started, follow_failed, unexpected_response, upstream_error.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from arize_mcp.api.errors import (
     ApiError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     ConflictError,
     InvalidRequestError,
     MissingApiKeyError,
@@ -84,6 +85,13 @@ def report_error(exc: Exception) -> ErrorReport:
                 "Set ARIZE_API_KEY in this MCP server's environment (Arize → Settings → API Keys), or start "
                 "the server with `arize-mcp --sandbox` to try every tool against the built-in emulator with "
                 "demo tasks.",
+            )
+        case ConfigurationError():
+            return ErrorReport(
+                "misconfigured",
+                f"This MCP server's Arize settings cannot work, so nothing was sent: {exc}.",
+                "Fix the variable in the server's environment and restart it; `arize-mcp doctor` checks the "
+                "settings and the connection.",
             )
         case ActionableError():
             return exc.report

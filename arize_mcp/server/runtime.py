@@ -18,6 +18,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import SecretStr
 
 from arize_mcp.api.client import ArizeClient
+from arize_mcp.api.http import new_http_client
 from arize_mcp.config import Settings
 from arize_mcp.follow.feeds import RunFeeds
 
@@ -59,14 +60,23 @@ class Runtime:
         """A client acting with the caller's own key when the request carries one, else the server's."""
         own = (headers or {}).get(API_KEY_HEADER, "").strip()
         key = SecretStr(own) if own else self.settings.api_key
-        return ArizeClient(self.http, self.settings.base_url, key, retry=self.settings.retry)
+        connection = self.settings.connection
+        return ArizeClient(
+            self.http, connection.base_url, key, retry=self.settings.retry, config_problem=connection.problem
+        )
 
 
 def lifespan_for(settings: Settings, drain: Drain | None = None):  # noqa: ANN201 - the SDK's lifespan factory shape
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[Runtime]:
-        timeout = httpx2.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds))
-        async with httpx2.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+        connection = settings.connection
+        http = new_http_client(
+            timeout_seconds=settings.timeout_seconds,
+            proxy_url=connection.proxy_url,
+            ca_bundle=connection.ca_bundle,
+            verify_tls=connection.verify_tls,
+        )
+        async with http:
             async with anyio.create_task_group() as tasks:
                 yield Runtime(
                     settings=settings,

@@ -8,6 +8,7 @@ import httpx2
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from arize_mcp.api.http import new_http_client
 from arize_mcp.config import Settings
 from arize_mcp.server import Drain
 
@@ -39,11 +40,20 @@ class Health:
         # Probes come every few seconds from every replica: answer from a short cache.
         if time.monotonic() - self._checked_at < READY_CACHE_SECONDS:
             return self._reachable
+        connection = self._settings.connection
+        if connection.problem is not None:
+            return False
         headers = {}
         if self._settings.api_key is not None:
             headers["Authorization"] = f"Bearer {self._settings.api_key.get_secret_value()}"
         try:
-            async with httpx2.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS) as http:
+            http = new_http_client(
+                timeout_seconds=PROBE_TIMEOUT_SECONDS,
+                proxy_url=connection.proxy_url,
+                ca_bundle=connection.ca_bundle,
+                verify_tls=connection.verify_tls,
+            )
+            async with http:
                 response = await http.get(f"{self._settings.base_url}/v2/tasks", params={"limit": 1}, headers=headers)
             # Any answer below 500 (401 included, when callers bring their own keys) means reachable.
             self._reachable = response.status_code < 500

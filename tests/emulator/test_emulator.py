@@ -176,11 +176,13 @@ def test_rate_limit_is_per_key_with_retry_after(make_api: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("case", "status", "task_type"),
-    [("upper", "PENDING", "TEMPLATE_EVALUATION"), ("lower", "pending", "template_evaluation")],
+    ("lowercase", "status", "task_type"),
+    [(False, "PENDING", "TEMPLATE_EVALUATION"), (True, "pending", "template_evaluation")],
 )
-def test_status_and_type_casing_follow_config(make_api: Any, case: str, status: str, task_type: str) -> None:
-    api = make_api(status_case=case)
+def test_enums_are_uppercase_unless_the_robustness_mode_asks(
+    make_api: Any, lowercase: bool, status: str, task_type: str
+) -> None:
+    api = make_api(robustness_lowercase_enums=lowercase)
     assert api.task(HALLUCINATION)["type"] == task_type
     assert api.triggered(HALLUCINATION)["status"] == status
 
@@ -248,7 +250,9 @@ def test_list_tasks_filters(api: Api) -> None:
     dataset_id = api.task(EXPERIMENT)["dataset_id"]
     assert names(get("/v2/tasks", params={"dataset_id": dataset_id})) == [EXPERIMENT]
     assert_problem(get("/v2/tasks", params={"type": "evaluation"}), 400, BAD, "type")
-    assert_problem(get("/v2/tasks", params={"space_name": "Nope"}), 404, NOT_FOUND, "Nope")
+    # space_name is a case-insensitive substring; matching no space is an empty page.
+    assert names(get("/v2/tasks", params={"space_name": "PLATFORM"})) == [CODE_EVAL]
+    assert names(get("/v2/tasks", params={"space_name": "Nope"})) == []
 
 
 def test_list_tasks_paginates_with_an_opaque_cursor(api: Api) -> None:
@@ -290,7 +294,11 @@ def test_get_task_404_names_the_id(api: Api) -> None:
         (DATASET_EVAL, {"experiment_ids": "abc"}, ["experiment_ids must be a list"]),
         (EXPERIMENT, {"experiment_name": "x", "tracing_metadata": {"a": 1}}, ["tracing_metadata"]),
         (EXPERIMENT, {"experiment_name": "x", "max_examples": 0}, ["max_examples"]),
-        (EXPERIMENT, {"experiment_name": ""}, ["experiment_name must be a non-empty string"]),
+        (EXPERIMENT, {"experiment_name": ""}, ["experiment_name must be 1-255 characters"]),
+        (EXPERIMENT, {"experiment_name": "x" * 256}, ["experiment_name must be 1-255 characters"]),
+        (EXPERIMENT, {"experiment_name": 'say "hi"'}, ["without double quotes"]),
+        (EXPERIMENT, {"experiment_name": "a\\b"}, ["backslashes"]),
+        (HALLUCINATION, {"query_filter": "x = 1"}, ["query_filter", "template_evaluation"]),
     ],
 )
 def test_malformed_trigger_bodies_are_400(api: Api, task: str, body: Any, details: list[str]) -> None:

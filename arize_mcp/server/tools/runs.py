@@ -16,6 +16,8 @@ from arize_mcp.api.errors import ArizeError, BadRequestError, TransportError
 from arize_mcp.api.models import (
     EVALUATION_FIELDS,
     EXPERIMENT_FIELDS,
+    EXPERIMENT_NAME_MAX_LENGTH,
+    EXPERIMENT_NAME_PATTERN,
     AnyCase,
     RunStatus,
     Task,
@@ -105,8 +107,10 @@ async def trigger_task(
         str | None,
         Field(
             min_length=1,
-            max_length=256,
-            description="Run-experiment tasks: REQUIRED name of the new experiment, unique within the dataset.",
+            max_length=EXPERIMENT_NAME_MAX_LENGTH,
+            pattern=EXPERIMENT_NAME_PATTERN,
+            description="Run-experiment tasks: REQUIRED name of the new experiment, unique within the dataset; "
+            'no double quotes (") or backslashes (\\).',
         ),
     ] = None,
     dataset_version_id: Annotated[
@@ -124,6 +128,15 @@ async def trigger_task(
     example_ids: Annotated[
         Annotated[list[Id], Field(max_length=10_000)] | None,
         Field(description="Run-experiment tasks: run only these examples. Not with max_examples."),
+    ] = None,
+    query_filter: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=8192,
+            description="Run-experiment tasks: run only the dataset examples matching this filter expression; "
+            "combines with example_ids (their intersection) or max_examples (caps the filtered set).",
+        ),
     ] = None,
     tracing_metadata: Annotated[
         Annotated[list[MetadataEntry], Field(max_length=100)] | None,
@@ -152,7 +165,7 @@ async def trigger_task(
     an experiment on a dataset (run_experiment tasks). Pass only the fields of the task's type:
     evaluation tasks take data_start_time, data_end_time, max_spans, override_evaluations and
     (dataset-based only) experiment_ids; run-experiment tasks take experiment_name (required),
-    dataset_version_id, max_examples or example_ids, tracing_metadata, evaluation_task_ids.
+    dataset_version_id, max_examples or example_ids, query_filter, tracing_metadata, evaluation_task_ids.
     With no fields, an evaluation task evaluates from its last run until now.
 
     Choose the task by task_id, or by task_name (exact, case-insensitive; narrow with space_id or
@@ -171,6 +184,7 @@ async def trigger_task(
         "dataset_version_id": dataset_version_id,
         "max_examples": max_examples,
         "example_ids": example_ids,
+        "query_filter": query_filter,
         "tracing_metadata": _metadata_map(tracing_metadata),
         "evaluation_task_ids": evaluation_task_ids,
     }
@@ -260,7 +274,7 @@ async def cancel_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResu
         raise ActionableError(
             ErrorReport(
                 "already_ended",
-                f"Nothing to cancel: run {run_id} has already ended with status {current.status.value}.\n"
+                f"Nothing to cancel: run {run_id} has already ended with status {current.status_text}.\n"
                 f"{run_summary(current)}",
             )
         ) from None
@@ -286,7 +300,7 @@ async def _explain_rejection(
 
 def _wrong_fields(task: Task, wrong: list[str], allowed: tuple[str, ...]) -> str:
     return (
-        f"Task {task.name!r} is a {task.type.value} task"
+        f"Task {task.name!r} is a {task.type_text} task"
         f"{' on a dataset' if task.dataset_id and task.type is not TaskType.RUN_EXPERIMENT else ''}; "
         f"it does not take {', '.join(wrong)}. It takes: {', '.join(allowed)}.\n"
         f"Evaluation tasks (template_evaluation, code_evaluation) take {', '.join(EVALUATION_FIELDS)} "

@@ -40,7 +40,7 @@ TaskNameOption = Annotated[
     str | None,
     Field(
         min_length=1,
-        max_length=256,
+        max_length=255,
         description="Task name, matched exactly but case-insensitively; use instead of task_id.",
     ),
 ]
@@ -50,7 +50,7 @@ SpaceIdOption = Annotated[
 ]
 SpaceNameOption = Annotated[
     str | None,
-    Field(min_length=1, max_length=256, description="With task_name: look only in this space (by name)."),
+    Field(min_length=1, max_length=255, description="With task_name: look only in this space (by name)."),
 ]
 
 
@@ -132,7 +132,7 @@ async def find_task_by_name(
         if not (page.pagination.has_more and page.pagination.next_cursor):
             break
         cursor = page.pagination.next_cursor
-    exact = [task for task in similar if task.name.strip().casefold() == wanted]
+    exact = [task for task in similar if (task.name or "").strip().casefold() == wanted]
     where = f" in space {space_id or space_name}" if space_id or space_name else ""
     if len(exact) == 1:
         return exact[0]
@@ -174,7 +174,7 @@ def _lookup_error(kind: str, message: str, hint: str, tasks: Sequence[Task] = ()
 
 def candidates(tasks: Sequence[Task]) -> str:
     lines = [
-        f"- id={task.id} | name={task.name} | type={task.type.value} | space={task.space_id or 'unknown'}"
+        f"- id={task.id} | name={task.name} | type={task.type_text} | space={task.space_id or 'unknown'}"
         for task in tasks[:MAX_CANDIDATES_SHOWN]
     ]
     if len(tasks) > MAX_CANDIDATES_SHOWN:

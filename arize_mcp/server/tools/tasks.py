@@ -31,7 +31,7 @@ class TaskList(BaseModel):
 async def list_tasks(
     ctx: Context,
     name: Annotated[
-        str | None, Field(min_length=1, max_length=256, description="Case-insensitive substring of the task name.")
+        str | None, Field(min_length=1, max_length=255, description="Case-insensitive substring of the task name.")
     ] = None,
     space_id: Annotated[str | None, _filter_id("space")] = None,
     project_id: Annotated[str | None, _filter_id("project")] = None,

@@ -14,11 +14,11 @@ def counts(run: TaskRun) -> str:
 
 def progress_message(run: TaskRun, waited_seconds: float) -> str:
     """One line per poll, e.g. 'running — 1,204 evaluated, 3 errors, 0 skipped, 42 s'."""
-    return f"{run.status.value} — {counts(run)}, {waited_seconds:.0f} s"
+    return f"{run.status_text} — {counts(run)}, {waited_seconds:.0f} s"
 
 
 def run_summary(run: TaskRun, now: datetime | None = None) -> str:
-    line = f"Run {run.id} of task {run.task_id}: {run.status.value} — {counts(run)}"
+    line = f"Run {run.id} of task {run.task_id or '(not reported)'}: {run.status_text} — {counts(run)}"
     duration = run_duration(run, now)
     if duration is not None:
         line += f", {'took' if run.is_terminal else 'running for'} {duration:.0f} s"
@@ -40,7 +40,7 @@ def run_duration(run: TaskRun, now: datetime | None = None) -> float | None:
 
 def next_step(run: TaskRun) -> str:
     match run.status:
-        case RunStatus.PENDING | RunStatus.RUNNING:
+        case RunStatus.PENDING | RunStatus.RUNNING | None:
             return f"Next: call wait_for_task_run with run_id={run.id!r} to follow it to the end."
         case RunStatus.CANCELLED if run.failure_reason and "override_evaluations" in run.failure_reason:
             return "Next: trigger the task again with override_evaluations=true to re-evaluate labelled data."
@@ -58,14 +58,15 @@ def task_source(task: Task) -> str:
 
 def task_table(tasks: list[Task]) -> str:
     rows = [
-        (task.name, task.type.value, task.id, task_source(task), _when(task.last_run_at, "never run")) for task in tasks
+        (task.name or "", task.type_text, task.id, task_source(task), _when(task.last_run_at, "never run"))
+        for task in tasks
     ]
     return table(("name", "type", "id", "source", "last run"), rows)
 
 
 def task_details(task: Task) -> str:
     lines = [
-        f"Task {task.name!r} ({task.type.value}), id {task.id}",
+        f"Task {task.name!r} ({task.type_text}), id {task.id}",
         f"Source: {task_source(task)}" + (f", space {task.space_id}" if task.space_id else ""),
         f"Last run: {_when(task.last_run_at, 'never (the first trigger needs data_start_time)')}",
     ]
@@ -74,6 +75,10 @@ def task_details(task: Task) -> str:
         lines.append(f"Evaluators: {names}")
     if task.query_filter:
         lines.append(f"Filter: {task.query_filter}")
+    if task.query_filters and task.query_filters.filters:
+        named = ", ".join(f"{f.id}: {f.filter}" for f in task.query_filters.filters)
+        combined = f" combined as {task.query_filters.expression}" if task.query_filters.expression else ""
+        lines.append(f"Filters: {named}{combined}")
     if task.type is TaskType.RUN_EXPERIMENT:
         lines.append("Trigger with experiment_name (new, unique in the dataset); optional max_examples or example_ids.")
     elif task.dataset_id:
@@ -92,10 +97,10 @@ def run_table(runs: list[TaskRun], now: datetime | None = None) -> str:
         rows.append(
             (
                 run.id,
-                run.status.value,
+                run.status_text,
                 f"{run.num_successes:,}/{run.num_errors:,}/{run.num_skipped:,}",
                 "-" if duration is None else f"{duration:.0f} s",
-                format_datetime(run.created_at),
+                _when(run.created_at, "-"),
             )
         )
     return table(("run id", "status", "ok/errors/skipped", "duration", "created"), rows)

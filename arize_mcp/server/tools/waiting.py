@@ -38,7 +38,7 @@ def wait_text(outcome: WaitResult) -> str:
     if outcome.terminal:
         return "\n".join(part for part in (f"{head} The run ended.", run_summary(run), next_step(run)) if part)
     return (
-        f"{head} The run is still {run.status.value}; it goes on upstream.\n{run_summary(run)}\n"
+        f"{head} The run is still {run.status_text}; it goes on upstream.\n{run_summary(run)}\n"
         f"Next: call wait_for_task_run again with run_id={run.id!r} to keep waiting."
     )
 

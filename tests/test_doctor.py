@@ -1,0 +1,195 @@
+"""`arize-mcp doctor` as a user runs it, against servers on loopback that fail in each way it names:
+a closed port, a rejected key, a TLS certificate it does not trust, a proxy that refuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import API_KEY, Upstream
+
+DOCTOR_TIMEOUT_SECONDS = 60
+
+
+def doctor(env: dict[str, str], *args: str) -> tuple[int, dict]:
+    result = subprocess.run(
+        [sys.executable, "-m", "arize_mcp", *args, "doctor", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DOCTOR_TIMEOUT_SECONDS,
+    )
+    assert API_KEY not in result.stdout + result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    names = ("ARIZE_", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(names)}
+    env.pop("REQUESTS_CA_BUNDLE", None)
+    env.pop("SSL_CERT_FILE", None)
+    return {**env, **values}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Answer(BaseHTTPRequestHandler):
+    """Answers every GET with an empty task page and remembers the request line it saw."""
+
+    seen: list[str]
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        self.seen.append(self.requestline)
+        body = b'{"tasks": [], "pagination": {"has_more": false}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_CONNECT(self) -> None:  # noqa: N802
+        self.seen.append(self.requestline)
+        self.send_response(403, "Forbidden by policy")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def http_server(tls: ssl.SSLContext | None = None) -> Iterator[tuple[int, list[str]]]:
+    seen: list[str] = []
+    handler = type("Handler", (_Answer,), {"seen": seen})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1, made with the openssl command."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.fail("the TLS diagnosis test needs the openssl command (Debian package openssl)")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[int]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    with http_server(context) as (port, _):
+        yield port
+
+
+def https_env(port: int, **extra: str) -> dict[str, str]:
+    return clean_env(ARIZE_API_KEY=API_KEY, ARIZE_API_HOST="127.0.0.1", ARIZE_API_PORT=str(port), **extra)
+
+
+def test_sandbox_answers_and_exits_zero() -> None:
+    code, report = doctor(clean_env(), "--sandbox")
+    assert code == 0, report
+    assert report["check"]["status"] == 200 and report["check"]["latency_ms"] >= 0
+    assert report["api_key_set"] is True and report["endpoint"].startswith("http://127.0.0.1:")
+
+
+def test_emulator_reached_with_the_right_key(upper_upstream: Upstream) -> None:
+    code, report = doctor(upper_upstream.env())
+    assert code == 0 and report["endpoint"] == upper_upstream.url
+    assert report["endpoint_from"] == "ARIZE_API_HOST" and report["check"]["status"] == 200
+
+
+def test_rejected_key_says_how_to_fix_it(upper_upstream: Upstream) -> None:
+    code, report = doctor(upper_upstream.env(ARIZE_API_KEY="not-a-key"))
+    assert code == 1 and report["check"]["status"] == 401
+    assert "ARIZE_API_KEY" in report["check"]["diagnosis"] and "ARIZE_REGION" in report["check"]["diagnosis"]
+
+
+def test_closed_port_names_the_endpoint_variables() -> None:
+    code, report = doctor(
+        clean_env(ARIZE_API_SCHEME="http", ARIZE_API_HOST="127.0.0.1", ARIZE_API_PORT=str(free_port()))
+    )
+    assert code == 2 and report["check"]["status"] is None
+    assert "Could not connect" in report["check"]["diagnosis"] and "ARIZE_REGION" in report["check"]["diagnosis"]
+
+
+def test_untrusted_certificate_names_the_ca_variable_and_trusting_it_works(
+    tls_server: int, certificate: tuple[Path, Path]
+) -> None:
+    code, report = doctor(https_env(tls_server))
+    assert code == 2 and "TLS verification" in report["check"]["diagnosis"]
+    assert "ARIZE_SSL_CA_CERT" in report["check"]["diagnosis"]
+    code, report = doctor(https_env(tls_server, ARIZE_SSL_CA_CERT=str(certificate[0])))
+    assert code == 0 and report["check"]["status"] == 200, report
+    assert report["ca_bundle_from"] == "ARIZE_SSL_CA_CERT"
+    # The generic variables reach the same trust, in the SDK's order.
+    code, report = doctor(https_env(tls_server, SSL_CERT_FILE=str(certificate[0])))
+    assert code == 0 and report["ca_bundle_from"] == "SSL_CERT_FILE"
+    code, report = doctor(https_env(tls_server, ARIZE_REQUEST_VERIFY="false"))
+    assert code == 0 and report["verify_tls"] is False
+
+
+def test_refusing_proxy_is_named(tls_server: int, certificate: tuple[Path, Path]) -> None:
+    with http_server() as (proxy_port, seen):
+        proxy = f"http://user:pw-123@127.0.0.1:{proxy_port}"
+        code, report = doctor(https_env(tls_server, ARIZE_SSL_CA_CERT=str(certificate[0]), HTTPS_PROXY=proxy))
+    assert seen == [f"CONNECT 127.0.0.1:{tls_server} HTTP/1.1"]
+    assert code == 2 and "proxy" in report["check"]["diagnosis"] and "HTTPS_PROXY" in report["check"]["diagnosis"]
+    assert "pw-123" not in json.dumps(report) and report["proxy"] == f"http://user:***@127.0.0.1:{proxy_port}"
+
+
+def test_proxy_is_used_and_no_proxy_exempts_the_endpoint() -> None:
+    target = f"127.0.0.1:{free_port()}"  # nothing listens there: only the proxy can answer
+    with http_server() as (proxy_port, seen):
+        env = clean_env(ARIZE_API_KEY=API_KEY, ARIZE_API_SCHEME="http", ARIZE_API_HOST="127.0.0.1")
+        env["ARIZE_API_PORT"] = target.rpartition(":")[2]
+        code, report = doctor({**env, "ARIZE_PROXY_URL": f"http://127.0.0.1:{proxy_port}"})
+        assert code == 0 and report["proxy_from"] == "ARIZE_PROXY_URL"
+        assert seen == [f"GET http://{target}/v2/tasks?limit=1 HTTP/1.1"]
+        code, report = doctor({**env, "HTTP_PROXY": f"http://127.0.0.1:{proxy_port}", "NO_PROXY": "127.0.0.1"})
+        assert code == 2 and report["proxy"] is None and len(seen) == 1
+
+
+def test_a_setting_that_cannot_work_is_reported_not_raised() -> None:
+    code, report = doctor(clean_env(ARIZE_REGION="mars-1"))
+    assert code == 2 and "ARIZE_REGION" in report["config_problem"] and report["check"]["status"] is None
+    text = subprocess.run(
+        [sys.executable, "-m", "arize_mcp", "doctor"],
+        env=clean_env(ARIZE_REGION="mars-1"),
+        capture_output=True,
+        text=True,
+        timeout=DOCTOR_TIMEOUT_SECONDS,
+    ).stdout
+    assert "not resolved" in text and "ARIZE_REGION must be one of" in text
