@@ -12,6 +12,7 @@ from arize_mcp.server.completions import register_completions
 from arize_mcp.server.instructions import instructions_for
 from arize_mcp.server.prompts import register_prompts
 from arize_mcp.server.resources import register_resources
+from arize_mcp.server.run_view import hide_run_view_from_plain_clients, run_view_extension
 from arize_mcp.server.runtime import Drain, Runtime, lifespan_for
 from arize_mcp.server.tools import TOOLS, ToolSpec
 
@@ -35,7 +36,10 @@ def build_server(settings: Settings, *, drain: Drain | None = None) -> MCPServer
         website_url="https://arize.com/docs/ax",
         lifespan=lifespan_for(settings, drain),
         subscriptions=bus,
+        # The run view (MCP Apps), when a chosen tool shows its results in it.
+        extensions=[run_view_extension()] if any(spec.view for spec in tools) else [],
     )
+    hide_run_view_from_plain_clients(server)
     for spec in tools:
         spec.register(server)
     register_resources(server, bus)

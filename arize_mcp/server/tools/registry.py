@@ -1,4 +1,5 @@
-"""How a tool is declared once: handler, name, title, toolset and annotations, registered by the server."""
+"""How a tool is declared once: handler, name, title, toolset, annotations and the view that shows its
+results (MCP Apps), registered by the server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 
+from arize_mcp.server.run_view import view_tool_meta
+
 
 @dataclass(frozen=True)
 class ToolSpec:
@@ -20,6 +23,7 @@ class ToolSpec:
     read_only: bool
     destructive: bool = False
     idempotent: bool = False
+    view: str | None = None  # the `ui://` resource that renders this tool's results
 
     def register(self, server: MCPServer[Any]) -> None:
         server.add_tool(
@@ -35,4 +39,5 @@ class ToolSpec:
                 idempotent_hint=self.idempotent,
                 open_world_hint=True,
             ),
+            meta=view_tool_meta(self.view) if self.view else None,
         )

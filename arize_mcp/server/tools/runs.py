@@ -24,6 +24,7 @@ from arize_mcp.api.models import (
 )
 from arize_mcp.follow.waiter import WaitResult
 from arize_mcp.server.errors import ActionableError, describe_error
+from arize_mcp.server.run_view import RUN_VIEW_URI, bound_of, with_run_view
 from arize_mcp.server.runtime import client_for
 from arize_mcp.server.tools.datetimes import format_datetime, resolve_datetime
 from arize_mcp.server.tools.params import (
@@ -164,8 +165,10 @@ async def trigger_task(
                 f"{started}\nBut following it failed: {describe_error(exc)}\n"
                 f"Call wait_for_task_run with run_id={run.id!r} to keep following it; do not trigger again."
             ) from None
-        return success(outcome, f"{started}\n{wait_text(outcome)}")
-    return success(run, "\n".join(part for part in (started, _window_sent(request), next_step(run)) if part))
+        result = success(outcome, f"{started}\n{wait_text(outcome)}")
+        return with_run_view(ctx, result, outcome.run, task=found, bound=bound_of(request))
+    result = success(run, "\n".join(part for part in (started, _window_sent(request), next_step(run)) if part))
+    return with_run_view(ctx, result, run, task=found, bound=bound_of(request))
 
 
 @reports_errors
@@ -175,7 +178,7 @@ async def get_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResult,
     Use this for a single look; to follow a run until it ends, call wait_for_task_run instead.
     """
     run = await client_for(ctx).get_task_run(run_id)
-    return success(run, "\n".join(part for part in (run_summary(run), next_step(run)) if part))
+    return with_run_view(ctx, success(run, "\n".join(part for part in (run_summary(run), next_step(run)) if part)), run)
 
 
 @reports_errors
@@ -271,8 +274,18 @@ def _window_sent(request: TriggerRunRequest) -> str:
 
 
 TOOLS = [
-    ToolSpec(trigger_task, "trigger_task", "Trigger an Arize task run", toolset="runs", read_only=False),
-    ToolSpec(get_task_run, "get_task_run", "Get an Arize task run", toolset="runs", read_only=True, idempotent=True),
+    ToolSpec(
+        trigger_task, "trigger_task", "Trigger an Arize task run", toolset="runs", read_only=False, view=RUN_VIEW_URI
+    ),
+    ToolSpec(
+        get_task_run,
+        "get_task_run",
+        "Get an Arize task run",
+        toolset="runs",
+        read_only=True,
+        idempotent=True,
+        view=RUN_VIEW_URI,
+    ),
     ToolSpec(
         list_task_runs, "list_task_runs", "List an Arize task's runs", toolset="runs", read_only=True, idempotent=True
     ),
