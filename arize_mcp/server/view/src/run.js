@@ -396,19 +396,32 @@
     return new Intl.NumberFormat(state.locale).format(value);
   }
 
-  function when(iso) {
+  function format(iso, parts) {
     const date = new Date(iso);
     if (Number.isNaN(date.getTime())) return iso;
+    const options = { ...parts, hour: "2-digit", minute: "2-digit", timeZone: state.timeZone, timeZoneName: "short" };
     try {
-      return new Intl.DateTimeFormat(state.locale, {
-        dateStyle: "medium",
-        timeStyle: "short",
-        timeZone: state.timeZone,
-        timeZoneName: "short",
-      }).format(date);
+      return new Intl.DateTimeFormat(state.locale, options).format(date);
     } catch (_) {
-      return date.toISOString();
+      return date.toISOString(); // an unknown locale or time zone from the host
     }
+  }
+
+  function when(iso) {
+    return format(iso, { year: "numeric", month: "short", day: "numeric" });
+  }
+
+  function day(iso) {
+    try {
+      return new Intl.DateTimeFormat(state.locale, { dateStyle: "medium", timeZone: state.timeZone }).format(new Date(iso));
+    } catch (_) {
+      return iso.slice(0, 10);
+    }
+  }
+
+  // "Nov 30, 2026, 03:30 UTC → 05:30 UTC" within one day, both dates in full otherwise.
+  function windowText(start, end) {
+    return `${when(start)} → ${day(start) === day(end) ? format(end, {}) : when(end)}`;
   }
 
   function span(seconds) {
@@ -460,7 +473,7 @@
 
     const windowKnown = Boolean(run.data_start_time && run.data_end_time);
     $("window-row").hidden = !windowKnown;
-    if (windowKnown) $("window").textContent = `${when(run.data_start_time)} → ${when(run.data_end_time)}`;
+    if (windowKnown) $("window").textContent = windowText(run.data_start_time, run.data_end_time);
     $("experiment-row").hidden = !run.experiment_id;
     $("experiment").textContent = run.experiment_id || "";
     $("created").textContent = when(run.created_at);
@@ -490,6 +503,8 @@
       text = run.status === "pending" ? "Waiting to start" : `${number(done)} items processed so far`;
     }
     const indeterminate = fraction === null;
+    // A run that stopped with no known size has nothing to fill a bar against: say it in words only.
+    bar.hidden = fraction === 0 && !bound;
     bar.classList.toggle("indeterminate", indeterminate);
     $("progress-fill").style.width = indeterminate ? "" : `${(fraction * 100).toFixed(1)}%`;
     if (indeterminate) {
