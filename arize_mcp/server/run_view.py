@@ -112,7 +112,7 @@ def with_run_view(
         task=TaskLabel(id=task.id, name=task.name, type=task.type) if task else None,
         bound=bound,
     )
-    entry = meta.model_dump(mode="json", by_alias=True, exclude_none=True)
+    entry = meta.model_dump(mode="json", by_alias=True)
     return result.model_copy(update={"meta": {**(result.meta or {}), RESULT_META_KEY: entry}})
 
 
