@@ -34,7 +34,7 @@ from arize_mcp.emulator import HALLUCINATION
 from arize_mcp.server import build_server
 from arize_mcp.server.run_view import RUN_VIEW_URI
 from tests.conftest import Upstream, start_upstream
-from tests.helpers import ok
+from tests.helpers import ok, text_of
 from tests.integrations.launch import ARIZE_MCP
 from tests.integrations.provision import REPO_ROOT
 
@@ -112,12 +112,13 @@ class ViewHost:
         self,
         tool_name: str,
         arguments: dict[str, Any],
-        result: Any,
+        result: Any | None,
         *,
         theme: str = "light",
         width: int = WIDE,
+        server_tools: bool = True,
     ) -> None:
-        """Render the view for one tool call, as a host does once the call has returned."""
+        """Render the view for one tool call, as a host does; `result` None: the call is still running."""
         html = (await self.client.read_resource(RUN_VIEW_URI)).contents[0].text
         tools = {tool.name: tool for tool in (await self.client.list_tools()).tools}
         await self.page.set_viewport_size({"width": width + 64, "height": 900})
@@ -125,9 +126,10 @@ class ViewHost:
             "html": html,
             "tool": wire(tools[tool_name]),
             "input": arguments,
-            "result": wire(result),
+            "result": None if result is None else wire(result),
             "theme": theme,
             "width": width,
+            "serverTools": server_tools,
         }
         await self.page.evaluate("(spec) => window.host.show(spec)", spec)
 
@@ -215,7 +217,7 @@ async def task_id(client: Client, name: str) -> str:
 async def test_view_follows_a_run_from_pending_to_completed(
     playwright_api: ModuleType, chromium: Path, ext_apps_modules: Path, sandbox: Client, tmp_path: Path
 ) -> None:
-    arguments = {"task_name": HALLUCINATION, "data_start_time": "-2h", "max_spans": 2000}
+    arguments = {"task_name": HALLUCINATION, "data_start_time": "-2h", "max_spans": 150}
     triggered = await sandbox.call_tool("trigger_task", arguments)
     assert ok(triggered)["status"] == "pending"
     async with hosted(playwright_api, chromium, ext_apps_modules, sandbox) as host:
@@ -242,7 +244,7 @@ async def test_view_follows_a_run_from_pending_to_completed(
         running = [state for state in seen if state["status"] == "running"]
         counts = [int(state["successes"].replace(",", "")) for state in running]
         assert len(counts) >= 2 and counts == sorted(set(counts)), counts  # counts grow from poll to poll
-        assert all(state["progress"] == "cap" and "up to 2,000" in state["progressText"] for state in running)
+        assert all(state["progress"] == "cap" and "up to 150" in state["progressText"] for state in running)
         assert all(state["timeLabel"] == "Elapsed" and state["cancel"] for state in running)
 
         done = seen[-1]
@@ -262,12 +264,9 @@ async def test_failed_run_shows_its_reason_and_the_task_it_looked_up(
 ) -> None:
     run = ok(await sandbox.call_tool("trigger_task", {"task_name": BROKEN_JUDGE, "data_start_time": "-1h"}))
     with anyio.fail_after(RUN_SECONDS + STEP_TIMEOUT):
-        while not (waited := await sandbox.call_tool("wait_for_task_run", {"run_id": run["id"]})).structured_content[
-            "terminal"
-        ]:
-            pass
+        waited = await sandbox.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": STEP_TIMEOUT})
     failed = ok(waited)["run"]
-    assert failed["status"] == "failed" and failed["failure_reason"]
+    assert ok(waited)["terminal"] and failed["status"] == "failed" and failed["failure_reason"]
     async with hosted(playwright_api, chromium, ext_apps_modules, sandbox) as host:
         await host.show("wait_for_task_run", {"run_id": run["id"]}, waited)
         state = await host.until("failed")
@@ -282,6 +281,55 @@ async def test_failed_run_shows_its_reason_and_the_task_it_looked_up(
         assert await host.at("#reason").get_attribute("role") == "alert"
         await host.screenshot(tmp_path, "failed")
         assert host.calls == ["get_task"]  # an ended run is not polled
+        host.assert_sealed()
+
+
+async def test_while_a_wait_is_in_flight_the_view_follows_the_run_itself(
+    playwright_api: ModuleType, chromium: Path, ext_apps_modules: Path, sandbox: Client
+) -> None:
+    run = ok(await sandbox.call_tool("trigger_task", {"task_name": HALLUCINATION, "data_start_time": "-2h"}))
+    arguments = {"run_id": run["id"], "timeout_seconds": STEP_TIMEOUT}
+    async with hosted(playwright_api, chromium, ext_apps_modules, sandbox) as host:
+        # The host shows the view with the call's arguments; its result comes only when the run has ended.
+        await host.show("wait_for_task_run", arguments, None)
+        state = await host.until("running")
+        assert state["successes"] != "–" and host.calls[0] == "get_task_run"
+        with anyio.fail_after(RUN_SECONDS + STEP_TIMEOUT):
+            waited = await sandbox.call_tool("wait_for_task_run", arguments)
+        await host.page.evaluate("(result) => window.host.sendToolResult(result)", wire(waited))
+        state = await host.until("completed")
+        assert state["successes"] == f"{ok(waited)['run']['num_successes']:,}"
+        host.assert_sealed()
+
+
+async def test_an_error_result_is_shown_as_such(
+    playwright_api: ModuleType, chromium: Path, ext_apps_modules: Path, sandbox: Client
+) -> None:
+    arguments = {"run_id": "no-such-run"}
+    result = await sandbox.call_tool("get_task_run", arguments)
+    assert result.is_error
+    async with hosted(playwright_api, chromium, ext_apps_modules, sandbox) as host:
+        await host.show("get_task_run", arguments, result)
+        state = await host.until("error")
+        notice = await host.at("#notice").text_content()
+        assert state["statusText"] == "Error" and notice == text_of(result)
+        assert not state["cancel"]
+        host.assert_sealed()
+
+
+async def test_a_host_that_proxies_no_tool_calls_gets_the_result_only(
+    playwright_api: ModuleType, chromium: Path, ext_apps_modules: Path, sandbox: Client
+) -> None:
+    arguments = {"task_name": HALLUCINATION, "data_start_time": "-2h"}
+    triggered = await sandbox.call_tool("trigger_task", arguments)
+    async with hosted(playwright_api, chromium, ext_apps_modules, sandbox) as host:
+        await host.show("trigger_task", arguments, triggered, server_tools=False)
+        state = await host.until("pending")
+        await host.at("#notice").wait_for(state="visible")
+        assert "does not let the view call the server" in (await host.at("#notice").text_content())
+        assert not state["cancel"]
+        await anyio.sleep(2.5)  # well past the 1 s the server planned for the next read
+        assert host.calls == [] and (await host.state())["status"] == "pending"
         host.assert_sealed()
 
 

@@ -10,7 +10,7 @@ let context = null;
 
 window.host = {
   // Shows the view for one tool call; `result` is optional (a call still in flight).
-  async show({ html, tool, input, result, theme, width }) {
+  async show({ html, tool, input, result, theme, width, serverTools }) {
     document.body.classList.toggle("dark", theme === "dark");
     document.getElementById("slot").style.setProperty("--slot-width", `${width}px`);
     const frame = document.createElement("iframe");
@@ -19,7 +19,8 @@ window.host = {
     document.getElementById("slot").replaceChildren(frame);
 
     context = { theme, displayMode: "inline", platform: "web", locale: "en-US", timeZone: "UTC", toolInfo: { tool } };
-    bridge = new AppBridge(null, HOST_INFO, { serverTools: {}, logging: {} }, { hostContext: context });
+    const capabilities = serverTools ? { serverTools: {}, logging: {} } : { logging: {} };
+    bridge = new AppBridge(null, HOST_INFO, capabilities, { hostContext: context });
     bridge.oncalltool = (params) => window.hostCallTool(params.name, params.arguments ?? {});
     bridge.onsizechange = ({ height }) => {
       if (height) frame.style.height = `${height}px`;

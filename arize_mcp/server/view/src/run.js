@@ -52,6 +52,7 @@
     graceTimer: null,
     clock: null,
     busy: false, // a call of ours is in flight
+    canCall: true, // the host proxies tools/call to the server (hostCapabilities.serverTools)
     closed: false,
     locale: undefined,
     timeZone: undefined,
@@ -144,6 +145,8 @@
         protocolVersion: PROTOCOL_VERSION,
       });
       applyHostContext((init && init.hostContext) || {});
+      state.canCall = Boolean(init && init.hostCapabilities && init.hostCapabilities.serverTools);
+      if (!state.canCall) showNotice("This host does not let the view call the server: it shows the run as the tool returned it.");
       notify("ui/notifications/initialized", {});
     } catch (error) {
       showNotice(`Could not connect to the host: ${error.message}`);
@@ -263,7 +266,7 @@
   }
 
   async function lookUpTask(taskId) {
-    if (state.task || state.taskLookedUp === taskId) return;
+    if (!state.canCall || state.task || state.taskLookedUp === taskId) return;
     state.taskLookedUp = taskId;
     try {
       const result = await callTool("get_task", { task_id: taskId });
@@ -286,13 +289,14 @@
       return;
     }
     startClock();
+    if (!state.canCall) return;
     const seconds = state.pollSeconds || FALLBACK_POLL_SECONDS;
     state.timer = setTimeout(poll, seconds * 1000);
   }
 
   async function poll() {
     const runId = state.runId;
-    if (state.closed || state.busy || !runId) return;
+    if (state.closed || state.busy || !runId || !state.canCall) return;
     state.busy = true;
     let held = false;
     let problem = "";
@@ -542,7 +546,7 @@
     const run = state.run;
     const open = Boolean(run) && !TERMINAL.has(run.status);
     const confirming = !$("confirm").hidden;
-    $("cancel").hidden = state.readOnly || !open || confirming;
+    $("cancel").hidden = state.readOnly || !state.canCall || !open || confirming;
     if (!open) $("confirm").hidden = true;
   }
 
