@@ -29,4 +29,5 @@ class PollSchedule:
         else:
             # The first n pauses add up to initial * (growth**n - 1) / (growth - 1); solve for n.
             done = math.log1p(elapsed_seconds * (self.growth - 1) / self.initial_seconds) // math.log(self.growth)
+        # Any cap is reached within far fewer than 100 pauses; the bound only keeps the power finite.
         return self.interval(int(min(done, 100)) + 1)

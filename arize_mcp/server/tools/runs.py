@@ -178,7 +178,8 @@ async def get_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResult,
     Use this for a single look; to follow a run until it ends, call wait_for_task_run instead.
     """
     run = await client_for(ctx).get_task_run(run_id)
-    return with_run_view(ctx, success(run, "\n".join(part for part in (run_summary(run), next_step(run)) if part)), run)
+    result = success(run, "\n".join(part for part in (run_summary(run), next_step(run)) if part))
+    return with_run_view(ctx, result, run)
 
 
 @reports_errors
