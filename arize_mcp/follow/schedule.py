@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -17,3 +18,16 @@ class PollSchedule:
     def interval(self, polls_done: int) -> float:
         """Seconds to wait after `polls_done` reads before the next one."""
         return min(self.max_seconds, self.initial_seconds * self.growth ** max(0, polls_done - 1))
+
+    def interval_after(self, elapsed_seconds: float) -> float:
+        """The pause a follower that has read the run since `elapsed_seconds` ago would now be at:
+        what someone who starts looking at a run midway (a view opened later) should keep to."""
+        if elapsed_seconds <= 0:
+            return self.interval(1)
+        if self.growth <= 1:
+            done = elapsed_seconds // self.initial_seconds
+        else:
+            # The first n pauses add up to initial * (growth**n - 1) / (growth - 1); solve for n.
+            done = math.log1p(elapsed_seconds * (self.growth - 1) / self.initial_seconds) // math.log(self.growth)
+        # Any cap is reached within far fewer than 100 pauses; the bound only keeps the power finite.
+        return self.interval(int(min(done, 100)) + 1)

@@ -16,6 +16,7 @@ from arize_mcp.server.completions import register_completions
 from arize_mcp.server.instructions import instructions_for
 from arize_mcp.server.prompts import register_prompts
 from arize_mcp.server.resources import register_resources
+from arize_mcp.server.run_view import hide_run_view_from_plain_clients, run_view_extension
 from arize_mcp.server.runtime import Drain, Runtime, lifespan_for
 from arize_mcp.server.seams import wrap_method
 from arize_mcp.server.tools import TOOLS, ToolSpec
@@ -47,7 +48,10 @@ def build_server(
         lifespan=lifespan_for(settings, drain),
         subscriptions=bus,
         tools=tools,
+        # The run view (MCP Apps), when a chosen tool shows its results in it.
+        extensions=[run_view_extension()] if any(spec.view for spec in specs) else [],
     )
+    hide_run_view_from_plain_clients(server)
     wrap_method(server, "tools/call", ArgumentCheck(tools))
     wrap_method(server, "server/discover", lists_never_change)
     register_resources(server, bus, subscribe=standalone_channel)

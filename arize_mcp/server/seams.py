@@ -10,7 +10,8 @@ and checked by tests/server/test_seams.py, so an SDK upgrade that moves one fail
 - the client's `Connection` (the standalone channel a subscription notifies on, and the per-client
   state that outlives one request): lowlevel handlers get a per-request `ServerSession`, which
   keeps it as `_connection`;
-- wrapping one method's handler (`subscriptions/listen`): `MCPServer.middleware`, public but
+- wrapping one method's handler (`subscriptions/listen`; `tools/list` and `resources/list`, which
+  keep the run view out of sight of clients without MCP Apps): `MCPServer.middleware`, public but
   marked provisional.
 """
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+import site
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from tests.integrations.provision import (
+    EXT_APPS_PACKAGES,
+    PLAYWRIGHT_REQUIREMENTS,
     REPO_ROOT,
     UV_REQUIREMENTS,
+    ensure_chromium,
+    ensure_npm_packages,
     ensure_npm_tools,
     ensure_venv,
     requirements_file,
@@ -39,3 +46,23 @@ def langchain_python() -> Path:
 def openai_agents_python() -> Path:
     """Python of an environment with the OpenAI Agents SDK example's requirements."""
     return ensure_venv("openai-agents", requirements_file(EXAMPLES / "requirements-openai-agents.txt")) / "python"
+
+
+@pytest.fixture(scope="session")
+def ext_apps_modules() -> Path:
+    """`node_modules` with @modelcontextprotocol/ext-apps (the MCP Apps reference) and its peers."""
+    return ensure_npm_packages("ext-apps", EXT_APPS_PACKAGES)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    return ensure_chromium()
+
+
+@pytest.fixture(scope="session")
+def playwright_api() -> ModuleType:
+    """`playwright.async_api` from its own cached environment (same interpreter, so importable here)."""
+    home = ensure_venv("playwright", PLAYWRIGHT_REQUIREMENTS).parent
+    # Appended after this environment's own paths, so nothing already installed here is shadowed.
+    site.addsitedir(str(next((home / "lib").glob("python*/site-packages"))))
+    return importlib.import_module("playwright.async_api")

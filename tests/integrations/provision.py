@@ -32,7 +32,17 @@ NPM_PACKAGES = {
     "@modelcontextprotocol/inspector": "2.12.0",
     "@anthropic-ai/claude-code": "2.1.332",
 }
+# The MCP Apps reference: its host bridge drives the run view in the browser tests, its schema checks our shapes.
+# Its peers are pinned too, so the bridge a test loads is always the same code.
+EXT_APPS_PACKAGES = {
+    "@modelcontextprotocol/ext-apps": "2.0.4",
+    "@modelcontextprotocol/client": "2.4.0",
+    "@modelcontextprotocol/core": "2.4.0",
+    "zod": "4.6.7",
+}
 UV_REQUIREMENTS = ("uv==0.13.9",)
+PLAYWRIGHT_REQUIREMENTS = ("playwright==1.65.2",)
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright drives it, so it downloads no browser
 
 INSTALL_TIMEOUT = 600.0
 LOCK_TIMEOUT = 2 * INSTALL_TIMEOUT  # another run may be installing everything from scratch
@@ -74,21 +84,56 @@ def _describe(argv: Sequence[str], stdout: str, stderr: str) -> str:
 
 
 def ensure_npm_tools() -> Path:
-    """The pinned npm packages, installed together; returns their `node_modules/.bin`."""
+    """The pinned npm tools (mcpb, the Inspector, Claude Code); returns their `node_modules/.bin`."""
+    return ensure_npm_packages("npm", NPM_PACKAGES) / ".bin"
+
+
+def ensure_npm_packages(name: str, packages: Mapping[str, str]) -> Path:
+    """These exact npm packages, installed together under the cache's `name`; returns their `node_modules`."""
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail("npm is not on PATH: the integration tests need Node.js 20+ and npm", pytrace=False)
-    prefix = CACHE_DIR / "npm"
-    wanted = {"node": run(["node", "--version"], timeout=30).stdout.strip(), "packages": NPM_PACKAGES}
+    prefix = CACHE_DIR / name
+    wanted = {"node": run(["node", "--version"], timeout=30).stdout.strip(), "packages": dict(packages)}
     with _cache_lock():
         if not _is_current(prefix, wanted):
             shutil.rmtree(prefix, ignore_errors=True)
-            specs = [f"{name}@{version}" for name, version in NPM_PACKAGES.items()]
+            specs = [f"{package}@{version}" for package, version in packages.items()]
             # Install scripts must run: Claude Code's puts its native binary in place.
             install = [npm, "install", "--prefix", str(prefix), "--no-save", "--no-audit", "--no-fund", *specs]
             run(install, timeout=INSTALL_TIMEOUT)
             _mark(prefix, wanted)
-    return prefix / "node_modules" / ".bin"
+    return prefix / "node_modules"
+
+
+def ensure_chromium() -> Path:
+    """Debian's Chromium, installed with apt when missing; skips the test only when that is impossible here."""
+    if CHROMIUM.is_file():
+        return CHROMIUM
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        pytest.skip(f"{CHROMIUM} is missing and cannot be installed here (needs apt-get as root)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with _cache_lock():
+        if not CHROMIUM.is_file():
+            for step in ([apt, "update"], [apt, "install", "-y", "--no-install-recommends", "chromium"]):
+                done = _attempt(step, timeout=INSTALL_TIMEOUT, env=env)
+                if done is not None:
+                    pytest.skip(f"{CHROMIUM} is missing and installing it failed: {done}")
+    return CHROMIUM
+
+
+def _attempt(command: Sequence[str], *, timeout: float, env: Mapping[str, str]) -> str | None:
+    """Run a command that may fail for reasons outside the project (no network); None, or what went wrong."""
+    try:
+        done = subprocess.run(
+            list(command), env=dict(env), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return f"timed out after {timeout:.0f} s: {' '.join(command)}"
+    if done.returncode != 0:
+        return _describe(list(command), done.stdout, done.stderr)
+    return None
 
 
 def ensure_venv(name: str, requirements: Sequence[str]) -> Path:

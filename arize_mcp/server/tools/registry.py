@@ -1,4 +1,5 @@
-"""How a tool is declared once: handler, name, title, toolset and annotations, built for the server."""
+"""How a tool is declared once: handler, name, title, toolset, annotations and the view that shows its
+results (MCP Apps), built for the server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 
+from arize_mcp.server.run_view import view_tool_meta
 from arize_mcp.server.tools.schema import portable_schema
 
 
@@ -22,6 +24,7 @@ class ToolSpec:
     read_only: bool
     destructive: bool = False
     idempotent: bool = False
+    view: str | None = None  # the `ui://` resource that renders this tool's results
 
     def tool(self) -> Tool:
         """The tool as the server publishes it: its argument schema in the portable form."""
@@ -38,5 +41,6 @@ class ToolSpec:
                 idempotent_hint=self.idempotent,
                 open_world_hint=True,
             ),
+            meta=view_tool_meta(self.view) if self.view else None,
         )
         return built.model_copy(update={"parameters": portable_schema(built.parameters)})

@@ -33,6 +33,7 @@ from arize_mcp.server.errors import (
     may_have_started,
     report_error,
 )
+from arize_mcp.server.run_view import RUN_VIEW_URI, bound_of, with_run_view
 from arize_mcp.server.runtime import client_for
 from arize_mcp.server.tools.datetimes import format_datetime, resolve_datetime
 from arize_mcp.server.tools.params import (
@@ -216,9 +217,11 @@ async def trigger_task(
                     run_id=run.id,
                 )
             ) from None
-        return success(TriggerResult(**dict(outcome)), f"{started}\n{wait_text(outcome)}")
-    result = TriggerResult(run=run, terminal=run.is_terminal, waited_seconds=0.0, polls=0)
-    return success(result, "\n".join(part for part in (started, _window_sent(request), next_step(run)) if part))
+        result = success(TriggerResult(**dict(outcome)), f"{started}\n{wait_text(outcome)}")
+        return with_run_view(ctx, result, outcome.run, task=found, bound=bound_of(request))
+    started_only = TriggerResult(run=run, terminal=run.is_terminal, waited_seconds=0.0, polls=0)
+    text = "\n".join(part for part in (started, _window_sent(request), next_step(run)) if part)
+    return with_run_view(ctx, success(started_only, text), run, task=found, bound=bound_of(request))
 
 
 @reports_errors
@@ -228,7 +231,8 @@ async def get_task_run(ctx: Context, run_id: RunId) -> Annotated[CallToolResult,
     Use this for a single look; to follow a run until it ends, call wait_for_task_run instead.
     """
     run = await client_for(ctx).get_task_run(run_id)
-    return success(run, "\n".join(part for part in (run_summary(run), next_step(run)) if part))
+    result = success(run, "\n".join(part for part in (run_summary(run), next_step(run)) if part))
+    return with_run_view(ctx, result, run)
 
 
 @reports_errors
@@ -341,8 +345,18 @@ def _window_sent(request: TriggerRunRequest) -> str:
 
 
 TOOLS = [
-    ToolSpec(trigger_task, "trigger_task", "Trigger an Arize task run", toolset="runs", read_only=False),
-    ToolSpec(get_task_run, "get_task_run", "Get an Arize task run", toolset="runs", read_only=True, idempotent=True),
+    ToolSpec(
+        trigger_task, "trigger_task", "Trigger an Arize task run", toolset="runs", read_only=False, view=RUN_VIEW_URI
+    ),
+    ToolSpec(
+        get_task_run,
+        "get_task_run",
+        "Get an Arize task run",
+        toolset="runs",
+        read_only=True,
+        idempotent=True,
+        view=RUN_VIEW_URI,
+    ),
     ToolSpec(
         list_task_runs, "list_task_runs", "List an Arize task's runs", toolset="runs", read_only=True, idempotent=True
     ),

@@ -13,6 +13,7 @@ from mcp.types import CallToolResult
 
 from arize_mcp.api.models import TaskRun
 from arize_mcp.follow.waiter import RunWaiter, WaitResult
+from arize_mcp.server.run_view import RUN_VIEW_URI, with_run_view
 from arize_mcp.server.runtime import client_for, runtime_of
 from arize_mcp.server.tools.params import RunId, WaitTimeout, wait_seconds
 from arize_mcp.server.tools.registry import ToolSpec
@@ -55,7 +56,7 @@ async def wait_for_task_run(
     the counts, and run.failure_reason.
     """
     outcome = await follow_run(ctx, run_id, timeout_seconds)
-    return success(outcome, wait_text(outcome))
+    return with_run_view(ctx, success(outcome, wait_text(outcome)), outcome.run)
 
 
 TOOLS = [
@@ -66,5 +67,6 @@ TOOLS = [
         toolset="runs",
         read_only=True,
         idempotent=True,
+        view=RUN_VIEW_URI,
     ),
 ]
