@@ -12,7 +12,9 @@ ArizeError
 │   ├── RateLimitError            429 (retry_after)
 │   └── ServerError               5xx
 ├── TransportError            no HTTP answer (may_have_reached_server)
-└── UnexpectedResponseError   a success status with a body that is not what the API documents
+├── UnexpectedResponseError   a success status with a body that is not what the API documents
+├── RunIdUnreadableError      a trigger answered 2xx (a run exists) but its id could not be read
+└── ResponseTooLargeError     a response body beyond the size the client reads
 """
 
 from __future__ import annotations
@@ -106,3 +108,22 @@ class TransportError(ArizeError):
 
 class UnexpectedResponseError(ArizeError):
     """A success status whose body is not what the API documents."""
+
+
+class RunIdUnreadableError(ArizeError):
+    """A trigger was answered with a 2xx status, so a run was started, but the body did not give its id
+    (not JSON, HTML, not a TaskRun, or too large). `run_id` is an `id` found in the body anyway, if any."""
+
+    def __init__(self, status: int, run_id: str | None = None, *, problem: str) -> None:
+        self.status = status
+        self.run_id = run_id
+        self.problem = problem
+        super().__init__(f"the trigger was answered {status} with {problem}")
+
+
+class ResponseTooLargeError(ArizeError):
+    """A response whose body, decompressed, is larger than `limit_bytes`; it was not read further."""
+
+    def __init__(self, message: str, *, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        super().__init__(message)

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from arize_mcp.emulator.routes import ROUTE_NAMES
@@ -22,6 +22,10 @@ class Fault:
 
     A `status` of 400 or more replaces the response with a Problem Details error of that status;
     a lower status leaves the response alone, which with `delay` makes a merely slow server.
+    The response that is left may still be spoiled: `rewrite_body` turns the real body into
+    another (HTML, truncated JSON, a huge body…; the request is handled first), `headers` are added
+    to it (e.g. a Content-Encoding for a body rewritten into gzip), and `trickle_seconds` sends it
+    one byte at a time with that pause between bytes.
     """
 
     route: str
@@ -30,10 +34,17 @@ class Fault:
     delay: float = 0.0
     drop_connection: bool = False
     retry_after: int | None = None
+    rewrite_body: Callable[[bytes], bytes] | None = None
+    headers: tuple[tuple[str, str], ...] = field(default=())
+    trickle_seconds: float = 0.0
 
     @property
     def replaces_response(self) -> bool:
         return self.status >= 400
+
+    @property
+    def spoils_response(self) -> bool:
+        return self.rewrite_body is not None or bool(self.headers) or self.trickle_seconds > 0
 
 
 @dataclass
@@ -58,18 +69,32 @@ class Faults:
         delay: float = 0.0,
         drop_connection: bool = False,
         retry_after: int | None = None,
+        rewrite_body: Callable[[bytes], bytes] | None = None,
+        headers: dict[str, str] | None = None,
+        trickle_seconds: float = 0.0,
     ) -> Fault:
         """Affect the next `times` requests to `route` (after authentication and rate limiting).
 
         `after_handling=True` processes the request first (a trigger really creates a run) and
-        only then replaces or drops the response, like a 5xx after the server did the work.
+        only then replaces or drops the response, like a 5xx after the server did the work. A
+        `rewrite_body` always handles the request first: it rewrites the real response.
         """
         if route not in ROUTE_NAMES:
             raise ValueError(f"unknown route {route!r}; expected one of {sorted(ROUTE_NAMES)}")
         if times < 1:
             raise ValueError("times must be at least 1")
         HTTPStatus(status)  # raises ValueError for a status without a standard meaning
-        fault = Fault(route, status, after_handling, delay, drop_connection, retry_after)
+        fault = Fault(
+            route,
+            status,
+            after_handling,
+            delay,
+            drop_connection,
+            retry_after,
+            rewrite_body,
+            tuple((headers or {}).items()),
+            trickle_seconds,
+        )
         with self._lock:
             self._queue.append(_Queued(fault, times))
         return fault
