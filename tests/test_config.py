@@ -10,6 +10,7 @@ from pydantic import SecretStr
 import arize_mcp
 from arize_mcp.config import CommandDefaults, ConfigError, ServiceSettings, Settings, base_url_from_env
 from arize_mcp.logs import RedactingFormatter
+from arize_mcp.redaction import register_secret
 
 
 @pytest.mark.parametrize(
@@ -107,6 +108,7 @@ def test_poll_interval_grows_to_its_cap() -> None:
 
 
 def test_redacting_formatter_masks_secrets_in_any_record() -> None:
-    formatter = RedactingFormatter(["sk-secret-123"], "%(message)s")
+    register_secret("sk-secret-123")
+    formatter = RedactingFormatter("%(message)s")
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "header Bearer %s", ("sk-secret-123",), None)
     assert formatter.format(record) == "header Bearer ********"

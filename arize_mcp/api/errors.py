@@ -2,6 +2,7 @@
 
 ArizeError
 ├── MissingApiKeyError        no key configured: nothing was sent
+├── InvalidApiKeyError        a key that cannot be sent in a header: nothing was sent
 ├── InvalidRequestError       rejected locally: nothing was sent
 ├── ApiError                  the API answered with an error status (status, title, detail)
 │   ├── BadRequestError           400
@@ -127,3 +128,12 @@ class ResponseTooLargeError(ArizeError):
     def __init__(self, message: str, *, limit_bytes: int) -> None:
         self.limit_bytes = limit_bytes
         super().__init__(message)
+
+
+class InvalidApiKeyError(ArizeError):
+    """A key (from `source`, e.g. a header name) that no HTTP header can carry; nothing was sent.
+    The message names where the key came from, never the key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__(f"the API key in {source} is not usable")

@@ -8,11 +8,14 @@ from mcp.server.subscriptions import InMemorySubscriptionBus
 
 from arize_mcp import __version__
 from arize_mcp.config import ConfigError, Settings
+from arize_mcp.redaction import register_secret
 from arize_mcp.server.completions import register_completions
 from arize_mcp.server.instructions import instructions_for
 from arize_mcp.server.prompts import register_prompts
 from arize_mcp.server.resources import register_resources
 from arize_mcp.server.runtime import Drain, Runtime, lifespan_for
+from arize_mcp.server.seams import wrap_every_request
+from arize_mcp.server.secrecy import mask_secrets
 from arize_mcp.server.tools import TOOLS, ToolSpec
 
 TOOLSETS: dict[str, str] = {
@@ -24,6 +27,8 @@ TOOLSETS: dict[str, str] = {
 def build_server(settings: Settings, *, drain: Drain | None = None) -> MCPServer[Runtime]:
     tools = selected_tools(settings)
     names = {spec.name for spec in tools}
+    if settings.api_key is not None:
+        register_secret(settings.api_key.get_secret_value())
     # The bus subscriptions/listen delivers from; run watches publish their changes on it.
     bus = InMemorySubscriptionBus()
     server: MCPServer[Runtime] = MCPServer(
@@ -41,6 +46,7 @@ def build_server(settings: Settings, *, drain: Drain | None = None) -> MCPServer
     register_resources(server, bus)
     register_prompts(server, available_tools=names)
     register_completions(server)
+    wrap_every_request(server, mask_secrets)
     return server
 
 

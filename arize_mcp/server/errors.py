@@ -2,7 +2,8 @@
 
 Typed errors come from the API client (api/errors.py) and from argument checks here; each kind
 gets one wording that says what happened and what to do next. Tool results, resource reads and
-subscriptions all word their failures through `describe_error`.
+subscriptions all word their failures through `describe_error`, and every text it returns has its
+secrets masked (redaction.py): upstream messages may quote a key.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ from arize_mcp.api.errors import (
     ApiError,
     AuthenticationError,
     BadRequestError,
+    InvalidApiKeyError,
     InvalidRequestError,
     MissingApiKeyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
+    RunIdUnreadableError,
     ServerError,
     TransportError,
     UnexpectedResponseError,
 )
+from arize_mcp.config import SECRET_RULE
+from arize_mcp.redaction import redact
 
 MISSING_KEY_TEXT = (
     "No Arize API key is configured, so nothing was sent. Set ARIZE_API_KEY in this MCP server's "
@@ -39,10 +45,38 @@ class ActionableError(Exception):
 
 
 def describe_error(exc: Exception) -> str:
-    """The text an agent (and the person behind it) reads when a call fails."""
+    """The text an agent (and the person behind it) reads when a call fails, secrets masked."""
+    return redact(_describe(exc))
+
+
+def rate_limit_wait(exc: RateLimitError) -> str:
+    """'rate limited, retry after N s' (or without a time when Arize gave none)."""
+    return "rate limited" + (f", retry after {exc.retry_after:.0f} s" if exc.retry_after is not None else "")
+
+
+def _describe(exc: Exception) -> str:
     match exc:
         case MissingApiKeyError():
             return MISSING_KEY_TEXT
+        case InvalidApiKeyError():
+            return (
+                f"Nothing was sent to Arize: the API key in {exc.source} is not a usable key. A key {SECRET_RULE}. "
+                "Send the key exactly as Arize shows it."
+            )
+        case RunIdUnreadableError():
+            known = (
+                f" The answer does name run id {exc.run_id!r}: read it with get_task_run."
+                if exc.run_id
+                else " Its id is not known."
+            )
+            return (
+                f"A run WAS started: Arize accepted the trigger ({exc.status}), but its answer could not be read "
+                f"({exc.problem}), so the new run's id is missing.{known}\n"
+                "Do not trigger again, or the task runs twice. Find the run with list_task_runs for this task "
+                "(newest first: it is the latest one), then follow it with wait_for_task_run."
+            )
+        case ResponseTooLargeError():
+            return f"Arize's answer was not used: {exc}. Narrow the request (e.g. a smaller limit) and try again."
         case ActionableError():
             return str(exc)
         case ArgumentError() | InvalidRequestError():
@@ -63,8 +97,10 @@ def describe_error(exc: Exception) -> str:
                 "role and its access to the task's space (a read-only key cannot trigger or cancel runs)."
             )
         case RateLimitError():
-            wait = f" Retry after {exc.retry_after:.0f} s." if exc.retry_after is not None else ""
-            return f"{_api_line(exc)}\nArize is rate-limiting this key and retries did not get through.{wait}"
+            return (
+                f"Arize {rate_limit_wait(exc)}. It is rate-limiting this key and waiting longer would outlast "
+                f"this call, so nothing more was tried.\n{_api_line(exc)}"
+            )
         case NotFoundError():
             return f"{_api_line(exc)}\nCheck the id; list_tasks shows the tasks this key can see."
         case ServerError() if exc.method == "POST" and exc.path.endswith("/trigger"):

@@ -10,8 +10,14 @@ and checked by tests/server/test_seams.py, so an SDK upgrade that moves one fail
 - the client's `Connection` (the standalone channel a subscription notifies on, and the per-client
   state that outlives one request): lowlevel handlers get a per-request `ServerSession`, which
   keeps it as `_connection`;
-- wrapping one method's handler (`subscriptions/listen`): `MCPServer.middleware`, public but
-  marked provisional.
+- wrapping one method's handler (`subscriptions/listen`), or every request's (secret masking):
+  `MCPServer.middleware`, public but marked provisional;
+- running the server over streams we built (the screened stdio transport): the lowlevel server's
+  `run`, reached through `_lowlevel_server`;
+- the Streamable HTTP session table, to close sessions that never came back (the session cap):
+  the session manager's `_server_instances` and `_discard_session`;
+- uvicorn's HTTP protocol class, wrapped to gate connections before any request arrives: its
+  constructor's keyword arguments (`config`, `server_state`, `app_state`, `_loop`).
 """
 
 from __future__ import annotations
@@ -50,6 +56,17 @@ def wrap_method(server: MCPServer[Any], method: str, wrapper: MethodWrapper) -> 
 
     async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method != method or ctx.request_id is None:
+            return await call_next(ctx)
+        return await wrapper(ctx, call_next)
+
+    server.middleware.append(middleware)
+
+
+def wrap_every_request(server: MCPServer[Any], wrapper: MethodWrapper) -> None:
+    """Run `wrapper(ctx, call_next)` around every request (not notifications), inside the SDK's tracing."""
+
+    async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.request_id is None:
             return await call_next(ctx)
         return await wrapper(ctx, call_next)
 
