@@ -85,7 +85,9 @@ def lifespan_for(settings: Settings, drain: Drain | None = None):  # noqa: ANN20
                 yield Runtime(
                     settings=settings,
                     http=http,
-                    feeds=RunFeeds(tasks, settings.poll),
+                    feeds=RunFeeds(
+                        tasks, settings.poll, max_retry_after_seconds=settings.retry.max_retry_after_seconds
+                    ),
                     tasks=tasks,
                     drain=drain or Drain(),
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -11,7 +12,7 @@ from pydantic import SecretStr
 
 from arize_mcp.emulator import CODE_EVAL, EXPERIMENT, FAILING, HALLUCINATION
 from arize_mcp.server import build_server
-from tests.conftest import ALL_TOOLS, API_KEY, READ_ONLY_KEY, Upstream
+from tests.conftest import ALL_TOOLS, API_KEY, FAST_RETRY, READ_ONLY_KEY, Upstream
 from tests.helpers import assert_run_shape, error, ok, text_of
 
 pytestmark = pytest.mark.anyio
@@ -347,7 +348,9 @@ async def test_reads_ride_out_transient_upstream_failures(mcp_client: Client, up
 
 async def test_retry_after_stretches_the_poll_interval(upstream: Upstream) -> None:
     upstream.emulator.config.run_seconds = 2.0
-    async with Client(build_server(upstream.settings())) as client:
+    # The poller honours Retry-After up to the cap reads have (here 5 s; the fast test policy's is 0.2 s).
+    settings = upstream.settings(retry=dataclasses.replace(FAST_RETRY, max_retry_after_seconds=5))
+    async with Client(build_server(settings)) as client:
         run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))
         upstream.emulator.faults.inject(route="get_run", status=429, retry_after=1)
         waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 20}))
