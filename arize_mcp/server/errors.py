@@ -36,6 +36,17 @@ MISSING_KEY_TEXT = (
 )
 
 
+API_TEXT_LIMIT = 2000
+
+
+def clip(value: str, limit: int) -> str:
+    """`value`, or its first `limit` characters and a visible mark saying how much was cut. Free text
+    from Arize goes through this before an agent reads it; structured content keeps the whole value."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… [{len(value) - limit:,} more characters cut]"
+
+
 class ArgumentError(ValueError):
     """A tool argument that cannot be used; reported to the caller and nothing is sent."""
 
@@ -124,7 +135,8 @@ def _describe(exc: Exception) -> str:
 
 
 def _api_line(exc: ApiError) -> str:
-    return f"Arize API error {exc}"
+    # Problem Details text is Arize's free text: clipped like every other in the agent's text.
+    return f"Arize API error {clip(str(exc), API_TEXT_LIMIT)}"
 
 
 def _validation_message(err: dict[str, object]) -> str:

@@ -20,7 +20,8 @@ from pydantic import Field
 
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.models import Task
-from arize_mcp.server.errors import ActionableError, ArgumentError
+from arize_mcp.server.errors import ActionableError, ArgumentError, clip
+from arize_mcp.server.tools.text import ID_LIMIT, NAME_LIMIT
 
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Awaitable[Any]])
 
@@ -157,7 +158,8 @@ async def find_task_by_name(
 
 def candidates(tasks: list[Task]) -> str:
     lines = [
-        f"- id={task.id} | name={task.name} | type={task.type.value} | space={task.space_id or 'unknown'}"
+        f"- id={clip(task.id, ID_LIMIT)} | name={clip(task.name, NAME_LIMIT)} | type={task.type.value} "
+        f"| space={clip(task.space_id or 'unknown', ID_LIMIT)}"
         for task in tasks[:MAX_CANDIDATES_SHOWN]
     ]
     if len(tasks) > MAX_CANDIDATES_SHOWN:
