@@ -109,8 +109,9 @@ def _run(settings: Settings, options: HttpOptions | None) -> None:
         serve_http(settings, options)
     else:
         from arize_mcp.server import build_server
+        from arize_mcp.server.stdio import serve_stdio
 
-        anyio.run(build_server(settings).run_stdio_async)
+        anyio.run(serve_stdio, build_server(settings))
 
 
 def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:

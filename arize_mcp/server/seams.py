@@ -29,6 +29,8 @@ from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import RequestHandler
 from mcp.server.mcpserver import MCPServer
+from mcp.shared._stream_protocols import ReadStream, WriteStream
+from mcp.shared.message import SessionMessage
 from pydantic import BaseModel
 
 MethodWrapper = Callable[[ServerRequestContext[Any, Any], CallNext], Awaitable[HandlerResult]]
@@ -71,3 +73,13 @@ def wrap_every_request(server: MCPServer[Any], wrapper: MethodWrapper) -> None:
         return await wrapper(ctx, call_next)
 
     server.middleware.append(middleware)
+
+
+async def serve_streams(
+    server: MCPServer[Any],
+    read_stream: ReadStream[SessionMessage | Exception],
+    write_stream: WriteStream[SessionMessage],
+) -> None:
+    """Serve one connection over streams we built, as `MCPServer.run_stdio_async` does over its own."""
+    lowlevel = server._lowlevel_server  # noqa: SLF001
+    await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
