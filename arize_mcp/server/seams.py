@@ -22,8 +22,9 @@ and checked by tests/server/test_seams.py, so an SDK upgrade that moves one fail
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
@@ -83,3 +84,95 @@ async def serve_streams(
     """Serve one connection over streams we built, as `MCPServer.run_stdio_async` does over its own."""
     lowlevel = server._lowlevel_server  # noqa: SLF001
     await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
+
+class ConnectionAdmission(Protocol):
+    """What `gated_http_protocol` asks of a gate (service/connections.py's ConnectionGate)."""
+
+    header_timeout_seconds: float
+
+    def enter(self) -> bool: ...
+
+    def leave(self) -> None: ...
+
+    def headers_late(self) -> None: ...
+
+
+def gated_http_protocol(gate: ConnectionAdmission, refused: bytes, too_slow: bytes) -> type[asyncio.Protocol]:
+    """A uvicorn HTTP protocol class (`uvicorn.Config(http=...)`) that asks `gate` before it serves
+    a connection (`refused` is written to one it may not), and closes one whose first request
+    headers are not complete within the gate's header timeout (writing `too_slow`)."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class GatedHTTPProtocol(asyncio.Protocol):
+        def __init__(self, **uvicorn_arguments: Any) -> None:
+            # uvicorn builds its protocols with config=, server_state=, app_state= and _loop=.
+            self._inner: asyncio.Protocol = AutoHTTPProtocol(**uvicorn_arguments)
+            self._admitted = False
+            self._transport: asyncio.Transport | None = None
+            self._timer: asyncio.TimerHandle | None = None
+            self._tail = b""
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            assert isinstance(transport, asyncio.Transport)
+            if not gate.enter():
+                transport.write(refused)
+                transport.close()
+                return
+            self._admitted, self._transport = True, transport
+            self._timer = asyncio.get_running_loop().call_later(gate.header_timeout_seconds, self._headers_late)
+            self._inner.connection_made(transport)
+
+        def data_received(self, data: bytes) -> None:
+            if not self._admitted:
+                return
+            if self._timer is not None:
+                seen = self._tail + data
+                if b"\r\n\r\n" in seen:
+                    self._timer.cancel()
+                    self._timer = None
+                else:
+                    self._tail = seen[-3:]
+            self._inner.data_received(data)
+
+        def _headers_late(self) -> None:
+            self._timer = None
+            gate.headers_late()
+            if self._transport is not None and not self._transport.is_closing():
+                self._transport.write(too_slow)
+                self._transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if not self._admitted:
+                return
+            self._admitted = False
+            if self._timer is not None:
+                self._timer.cancel()
+            gate.leave()
+            self._inner.connection_lost(exc)
+
+        def eof_received(self) -> bool | None:
+            return self._inner.eof_received() if self._admitted else None
+
+        def pause_writing(self) -> None:
+            if self._admitted:
+                self._inner.pause_writing()
+
+        def resume_writing(self) -> None:
+            if self._admitted:
+                self._inner.resume_writing()
+
+    return GatedHTTPProtocol
+
+
+def open_session_ids(server: MCPServer[Any]) -> set[str]:
+    """The ids of the Streamable HTTP sessions the SDK holds open now (stateful mode)."""
+    return set(server.session_manager._server_instances)  # noqa: SLF001
+
+
+async def close_session(server: MCPServer[Any], session_id: str) -> None:
+    """Close one session as the SDK does when a client deletes it: its id answers 404 from now on."""
+    manager = server.session_manager
+    transport = manager._server_instances.get(session_id)  # noqa: SLF001
+    if transport is not None:
+        await manager._discard_session(session_id, transport)  # noqa: SLF001
