@@ -144,8 +144,9 @@ class EmulatorApp:
         if fault.drop_connection:
             await _drop_connection(send, fault.status)
         if fault.replaces_response:
-            return self._fault_problem(fault, request.raw_path)
-        response = handled if handled is not None else await self._dispatch(request)
+            response = self._fault_problem(fault, request.raw_path)
+        else:
+            response = handled if handled is not None else await self._dispatch(request)
         return _spoiled(response, fault) if fault.spoils_response else response
 
     def _fault_problem(self, fault: Fault, path: str) -> Response:

@@ -22,10 +22,10 @@ class Fault:
 
     A `status` of 400 or more replaces the response with a Problem Details error of that status;
     a lower status leaves the response alone, which with `delay` makes a merely slow server.
-    The response that is left may still be spoiled: `rewrite_body` turns the real body into
-    another (HTML, truncated JSON, a huge body…; the request is handled first), `headers` are added
-    to it (e.g. a Content-Encoding for a body rewritten into gzip), and `trickle_seconds` sends it
-    one byte at a time with that pause between bytes.
+    Either response may still be spoiled: `rewrite_body` turns its body into another (HTML,
+    truncated JSON, a huge body, a detail that quotes the key…; the request is handled first),
+    `headers` are added to it (e.g. a Content-Encoding for a body rewritten into gzip), and
+    `trickle_seconds` sends it one byte at a time with that pause between bytes.
     """
 
     route: str
