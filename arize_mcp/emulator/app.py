@@ -139,7 +139,9 @@ class EmulatorApp:
     async def _with_fault(self, fault: Fault, request: _Request, send: Send) -> Response:
         # after_handling: the work is done first, then the delay, drop or error replaces the
         # response; otherwise the fault strikes before the request is looked at.
-        handled = await self._dispatch(request) if fault.after_handling or fault.rewrite_body else None
+        # Rewriting the real answer needs one; rewriting the fault's own Problem Details does not.
+        rewrites_real_answer = fault.rewrite_body is not None and not fault.replaces_response
+        handled = await self._dispatch(request) if fault.after_handling or rewrites_real_answer else None
         await asyncio.sleep(fault.delay)
         if fault.drop_connection:
             await _drop_connection(send, fault.status)

@@ -23,7 +23,7 @@ class Fault:
     A `status` of 400 or more replaces the response with a Problem Details error of that status;
     a lower status leaves the response alone, which with `delay` makes a merely slow server.
     Either response may still be spoiled: `rewrite_body` turns its body into another (HTML,
-    truncated JSON, a huge body, a detail that quotes the key…; the request is handled first),
+    truncated JSON, a huge body, a detail that quotes the key…; a real answer is handled first),
     `headers` are added to it (e.g. a Content-Encoding for a body rewritten into gzip), and
     `trickle_seconds` sends it one byte at a time with that pause between bytes.
     """

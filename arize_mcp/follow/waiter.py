@@ -92,8 +92,9 @@ class RunWaiter:
         async with self._feeds.follow_run(self._client, run_id) as cursor:
             while run is None or not run.is_terminal:
                 remaining = deadline - self._clock()
-                # Without any snapshot yet, the first read may finish a little after the deadline.
-                budget = remaining if run is not None else max(0.0, remaining) + POLL_GRACE_SECONDS
+                # Until some read has an outcome, the first one may finish a little after the deadline.
+                answered = run is not None or trouble is not None
+                budget = remaining if answered else max(0.0, remaining) + POLL_GRACE_SECONDS
                 if budget <= 0:
                     break
                 try:
