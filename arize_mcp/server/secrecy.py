@@ -13,12 +13,15 @@ from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.shared.exceptions import MCPError
-from mcp.types import INTERNAL_ERROR, ErrorData
+from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, ErrorData
 from pydantic import BaseModel, ValidationError
 
 from arize_mcp.redaction import redact, redact_json
+from arize_mcp.server.errors import clip
 
 log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 2000  # a refusal may quote what the caller sent, which may be huge
 
 
 async def mask_secrets(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
@@ -29,6 +32,10 @@ async def mask_secrets(ctx: ServerRequestContext[Any, Any], call_next: CallNext)
         raise
     except ValidationError:
         raise  # the SDK answers it as invalid params, without its text
+    except ValueError as exc:
+        # How the SDK reports a request it cannot serve ("Unknown prompt: …"): the caller's mistake.
+        log.info("%s refused: %s", ctx.method, type(exc).__name__)
+        raise MCPError(code=INVALID_PARAMS, message=redact(clip(str(exc), MESSAGE_LIMIT))) from None
     except Exception as exc:
         # The SDK would put str(exc) on the wire unmasked: answer with the masked text instead.
         log.exception("%s failed", ctx.method)
