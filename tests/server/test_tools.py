@@ -374,3 +374,17 @@ async def test_enum_filters_take_any_casing_and_reach_the_wire_in_capitals(
         assert runs["task_runs"] == []
     assert [r.query.get("type") for r in upper_upstream.emulator.recorded(route="list_tasks")][0] == "RUN_EXPERIMENT"
     assert [r.query.get("status") for r in upper_upstream.emulator.recorded(route="list_runs")] == ["FAILED"]
+
+
+async def test_a_cancelled_call_stops_its_trigger_retries(upper_upstream: Upstream) -> None:
+    # After a 429 the trigger would be resent in 1 s; the client gives up before that.
+    settings = upper_upstream.settings(retry=dataclasses.replace(FAST_RETRY, max_retry_after_seconds=5))
+    task_id = upper_upstream.emulator.task_id(HALLUCINATION)
+    upper_upstream.emulator.faults.inject(route="trigger", status=429, retry_after=1, times=10)
+    async with Client(build_server(settings)) as client:
+        with anyio.move_on_after(0.3) as gave_up:
+            await client.call_tool("trigger_task", {"task_id": task_id})
+        assert gave_up.cancelled_caught
+        await anyio.sleep(1.5)  # past the moment the retry was due
+    assert upper_upstream.count(route="trigger") == 1
+    assert upper_upstream.emulator.runs(task_id) == []
