@@ -97,6 +97,7 @@ class ArizeClient:
     ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
+        self._host = httpx2.URL(self._base_url).host
         self._api_key = api_key
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -174,7 +175,7 @@ class ArizeClient:
         with tracer.start_as_current_span(
             f"{method} {template}",
             kind=SpanKind.CLIENT,
-            attributes={"http.request.method": method, "url.template": template, "server.address": self._base_url},
+            attributes={"http.request.method": method, "url.template": template, "server.address": self._host},
         ) as span:
             status, raw = await self._send(
                 method,
@@ -185,40 +186,45 @@ class ArizeClient:
                 creates_resource=creates_resource,
                 retry_rate_limits=retry_rate_limits,
             )
-            created = creates_resource and 200 <= status < 300
-            if raw is None:
-                if created:
-                    raise RunIdUnreadableError(status, problem=f"a body over {self._max_response_bytes:,} bytes")
-                raise ResponseTooLargeError(
-                    f"{method} {path} returned {status} with a body over the {self._max_response_bytes:,} bytes "
-                    "this server reads",
-                    limit_bytes=self._max_response_bytes,
-                )
-            try:
-                body = _parse_json(raw)
-            except ValueError:
-                if created:
-                    run_id = _ID_MEMBER.search(raw[:65536])
-                    problem = "an HTML page" if raw.lstrip()[:1] == b"<" else "a body that is not JSON"
-                    raise RunIdUnreadableError(
-                        status, run_id.group(1).decode("utf-8", "replace") if run_id else None, problem=problem
-                    ) from None
-                raise UnexpectedResponseError(f"{method} {path} returned {status} with a non-JSON body") from None
-            try:
-                return model.model_validate(body)
-            except ValidationError as exc:
-                fields = sorted({".".join(str(p) for p in err["loc"]) or "(body)" for err in exc.errors()})
-                if created:
-                    found = body.get("id") if isinstance(body, dict) else None
-                    raise RunIdUnreadableError(
-                        status,
-                        found if isinstance(found, str) and found.strip() else None,
-                        problem=f"a body that is not a TaskRun (problem with: {', '.join(fields)})",
-                    ) from None
-                raise UnexpectedResponseError(
-                    f"{method} {path} returned a body that does not match the documented {model.__name__} "
-                    f"(problem with: {', '.join(fields)})"
+            return self._parse(model, method, path, status, raw, created=creates_resource and 200 <= status < 300)
+
+    def _parse(
+        self, model: type[ModelT], method: str, path: str, status: int, raw: bytes | None, *, created: bool
+    ) -> ModelT:
+        """The answer as `model`. `created`: a trigger's 2xx, so a run exists even when its id cannot be read."""
+        if raw is None:
+            if created:
+                raise RunIdUnreadableError(status, problem=f"a body over {self._max_response_bytes:,} bytes")
+            raise ResponseTooLargeError(
+                f"{method} {path} returned {status} with a body over the {self._max_response_bytes:,} bytes "
+                "this server reads",
+                limit_bytes=self._max_response_bytes,
+            )
+        try:
+            body = _parse_json(raw)
+        except ValueError:
+            if created:
+                run_id = _ID_MEMBER.search(raw[:65536])
+                problem = "an HTML page" if raw.lstrip()[:1] == b"<" else "a body that is not JSON"
+                raise RunIdUnreadableError(
+                    status, run_id.group(1).decode("utf-8", "replace") if run_id else None, problem=problem
                 ) from None
+            raise UnexpectedResponseError(f"{method} {path} returned {status} with a non-JSON body") from None
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in err["loc"]) or "(body)" for err in exc.errors()})
+            if created:
+                found = body.get("id") if isinstance(body, dict) else None
+                raise RunIdUnreadableError(
+                    status,
+                    found if isinstance(found, str) and found.strip() else None,
+                    problem=f"a body that is not a TaskRun (problem with: {', '.join(fields)})",
+                ) from None
+            raise UnexpectedResponseError(
+                f"{method} {path} returned a body that does not match the documented {model.__name__} "
+                f"(problem with: {', '.join(fields)})"
+            ) from None
 
     async def _send(
         self,

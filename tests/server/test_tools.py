@@ -388,3 +388,17 @@ async def test_a_cancelled_call_stops_its_trigger_retries(upper_upstream: Upstre
         await anyio.sleep(1.5)  # past the moment the retry was due
     assert upper_upstream.count(route="trigger") == 1
     assert upper_upstream.emulator.runs(task_id) == []
+
+
+async def test_a_rate_limit_beyond_the_retry_budget_answers_at_once(upper_upstream: Upstream) -> None:
+    # Retry-After: 99999 on every read: one capped sleep fits the budget, the next would not.
+    budget = dataclasses.replace(FAST_RETRY, max_retry_after_seconds=0.4, sleep_budget_seconds=0.5)
+    upper_upstream.emulator.faults.inject(route="get_run", status=429, retry_after=99999, times=100)
+    async with Client(build_server(upper_upstream.settings(retry=budget))) as client:
+        with anyio.fail_after(5):
+            result = await client.call_tool("get_task_run", {"run_id": "abc"})
+    assert result.is_error and "Arize rate limited, retry after 99999 s" in text_of(result)
+    assert result.structured_content is not None
+    assert result.structured_content["error"] == "rate_limited"
+    assert result.structured_content["retry_after_seconds"] == 99999
+    assert upper_upstream.count(route="get_run") == 2
