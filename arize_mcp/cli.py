@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -42,13 +42,22 @@ HTTP transport (environment):
   ARIZE_MCP_ALLOWED_HOSTS    Host header values accepted, comma-separated (host:* for any port, * for any)
   ARIZE_MCP_ALLOWED_ORIGINS  browser Origins accepted (default: loopback origins only)
   ARIZE_MCP_REQUEST_TIMEOUT  longest time one MCP request may take, in seconds (default 3660)
+  ARIZE_MCP_MAX_SESSIONS     open sessions at most (default 1000); ARIZE_MCP_MAX_SESSIONS_PER_CLIENT (100)
+  ARIZE_MCP_MAX_CONNECTIONS  open connections at most (default: what the open-file limit allows)
+  ARIZE_MCP_HEADER_TIMEOUT   seconds a new connection has to send its request headers (default 10)
   Clients may send their own Arize key per request in the X-Arize-Api-Key header.
+
+Reliability and observability (environment):
+  ARIZE_MCP_HTTP_TIMEOUT     total seconds one upstream request may take (default 30)
+  ARIZE_MCP_RETRY_BUDGET     seconds one tool call may spend waiting to retry (default 45)
+  ARIZE_MCP_OTEL=1           export OpenTelemetry traces to OTEL_EXPORTER_OTLP_ENDPOINT (needs arize-mcp[otel])
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = _parser(CommandDefaults.from_env())
+        defaults = CommandDefaults.from_env()
+        parser = _parser(defaults)
         key = api_key_from_env()
     except ConfigError as exc:
         print(f"arize-mcp: configuration error: {exc}", file=sys.stderr)
@@ -57,7 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from arize_mcp.logs import configure_logging
 
     configure_logging(args.log_level, secrets=[key.get_secret_value()] if key else [])
+    stop_tracing: Callable[[], None] | None = None
     try:
+        if defaults.otel:
+            from arize_mcp.telemetry import start_tracing
+
+            stop_tracing = start_tracing()
         match args.command:
             case "emulator":
                 return _run_emulator(args, key.get_secret_value() if key else None)
@@ -74,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        if stop_tracing is not None:
+            stop_tracing()  # exports the spans still buffered
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -137,8 +154,9 @@ def _run(settings: Settings, options: HttpOptions | None) -> None:
         serve_http(settings, options)
     else:
         from arize_mcp.server import build_server
+        from arize_mcp.server.stdio import serve_stdio
 
-        anyio.run(build_server(settings).run_stdio_async)
+        anyio.run(serve_stdio, build_server(settings))
 
 
 def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:

@@ -25,6 +25,10 @@ DEFAULT_HOST = "api.arize.com"
 DEFAULT_LOG_LEVEL = "WARNING"
 DEFAULT_SANDBOX_RUN_SECONDS = 12.0
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 3660.0  # the longest wait (3600 s) plus room to answer
+DEFAULT_RETRY_BUDGET_SECONDS = 45.0  # below the 60 s after which common clients give up on a call
+DEFAULT_MAX_SESSIONS = 1000
+DEFAULT_MAX_SESSIONS_PER_CLIENT = 100
+DEFAULT_HEADER_TIMEOUT_SECONDS = 10.0
 MAX_POLL_SECONDS = 10.0
 # The official SDK's regions (arize 8.61 `Region`), spelled exactly as it accepts them.
 REGIONS = ("ca-central-1a", "eu-west-1a", "us-central-1a", "us-east-1b")
@@ -109,6 +113,9 @@ class Settings:
             connection=Connection.from_env(env) if upstream else Connection(),
             api_key=api_key_from_env(env) if upstream else None,
             timeout_seconds=env_seconds(env, "ARIZE_MCP_HTTP_TIMEOUT", 30.0),
+            retry=RetryPolicy(
+                sleep_budget_seconds=env_seconds(env, "ARIZE_MCP_RETRY_BUDGET", DEFAULT_RETRY_BUDGET_SECONDS)
+            ),
             poll=PollSchedule(
                 initial_seconds=env_seconds(env, "ARIZE_MCP_POLL_INITIAL_SECONDS", 1.0),
                 max_seconds=min(MAX_POLL_SECONDS, env_seconds(env, "ARIZE_MCP_POLL_MAX_SECONDS", MAX_POLL_SECONDS)),
@@ -126,16 +133,25 @@ class ServiceSettings:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS
+    max_sessions: int = DEFAULT_MAX_SESSIONS
+    max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT
+    max_connections: int | None = None  # None: as many as the file-descriptor limit leaves room for
+    header_timeout_seconds: float = DEFAULT_HEADER_TIMEOUT_SECONDS
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> ServiceSettings:
         env = os.environ if env is None else env
-        token = env.get("ARIZE_MCP_AUTH_TOKEN", "").strip()
         return cls(
-            auth_token=SecretStr(token) if token else None,
+            auth_token=secret_from_env(env, "ARIZE_MCP_AUTH_TOKEN"),
             allowed_hosts=_list(env.get("ARIZE_MCP_ALLOWED_HOSTS", "")),
             allowed_origins=_list(env.get("ARIZE_MCP_ALLOWED_ORIGINS", "")),
             request_timeout_seconds=env_seconds(env, "ARIZE_MCP_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT_SECONDS),
+            max_sessions=env_count(env, "ARIZE_MCP_MAX_SESSIONS", DEFAULT_MAX_SESSIONS),
+            max_sessions_per_client=env_count(
+                env, "ARIZE_MCP_MAX_SESSIONS_PER_CLIENT", DEFAULT_MAX_SESSIONS_PER_CLIENT
+            ),
+            max_connections=env_count(env, "ARIZE_MCP_MAX_CONNECTIONS", None),
+            header_timeout_seconds=env_seconds(env, "ARIZE_MCP_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT_SECONDS),
         )
 
 
@@ -146,6 +162,8 @@ class CommandDefaults:
     sandbox: bool = False
     sandbox_run_seconds: float = DEFAULT_SANDBOX_RUN_SECONDS
     log_level: str = DEFAULT_LOG_LEVEL
+    # Only this turns tracing on: an OTEL_EXPORTER_OTLP_* endpoint inherited from the environment does not.
+    otel: bool = False
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> CommandDefaults:
@@ -154,13 +172,34 @@ class CommandDefaults:
             sandbox=env_flag(env, "ARIZE_MCP_SANDBOX"),
             sandbox_run_seconds=env_seconds(env, "ARIZE_MCP_SANDBOX_RUN_SECONDS", DEFAULT_SANDBOX_RUN_SECONDS),
             log_level=env.get("ARIZE_MCP_LOG_LEVEL", "").strip().upper() or DEFAULT_LOG_LEVEL,
+            otel=env_flag(env, "ARIZE_MCP_OTEL"),
         )
 
 
 def api_key_from_env(env: Env | None = None) -> SecretStr | None:
-    env = os.environ if env is None else env
-    key = env.get("ARIZE_API_KEY", "").strip()
-    return SecretStr(key) if key else None
+    return secret_from_env(os.environ if env is None else env, "ARIZE_API_KEY")
+
+
+def secret_from_env(env: Env, name: str) -> SecretStr | None:
+    """A key or token from the environment, refused (by name, never showing the value) when it holds
+    anything an HTTP header cannot carry."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not is_header_safe(value):
+        raise ConfigError(f"{name} {SECRET_RULE}; check the variable (its value is not shown)")
+    return SecretStr(value)
+
+
+SECRET_RULE = (
+    "may hold only visible ASCII characters (no spaces, line breaks or control characters), "
+    "as an HTTP header carries it"
+)
+
+
+def is_header_safe(secret: str) -> bool:
+    """Whether `secret` is printable, visible ASCII: what an API key or bearer token is made of."""
+    return all("!" <= char <= "~" for char in secret)
 
 
 def base_url_from_env(env: Env) -> str:
@@ -330,6 +369,15 @@ def env_flag(env: Env, name: str) -> bool:
         return parse_flag(env.get(name, ""))
     except GrammarError as exc:
         raise ConfigError(f"{name}: {exc}") from None
+
+
+def env_count(env: Env, name: str, default: int | None) -> int | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def env_seconds(env: Env, name: str, default: float) -> float:

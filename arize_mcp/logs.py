@@ -4,27 +4,46 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterable
 
-MASK = "********"
+from arize_mcp.redaction import redact, register_secret
 
 
 class RedactingFormatter(logging.Formatter):
-    def __init__(self, secrets: Iterable[str], fmt: str) -> None:
-        super().__init__(fmt)
-        # Longest first, so a secret containing another is masked whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+    """Masks every known secret (redaction.py) in the whole formatted line, traceback included."""
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        return text
+        return redact(super().format(record))
+
+
+class Throttle:
+    """Lets a repeated condition be logged once per `interval_seconds`, counting what it held back."""
+
+    def __init__(self, interval_seconds: float) -> None:
+        self._interval = interval_seconds
+        self._last = float("-inf")
+        self.suppressed = 0
+
+    def ready(self) -> bool:
+        """True when it is time to log again; the caller then reports and `suppressed` restarts."""
+        now = time.monotonic()
+        if now - self._last < self._interval:
+            self.suppressed += 1
+            return False
+        self._last = now
+        return True
+
+    def take_suppressed(self) -> int:
+        held, self.suppressed = self.suppressed, 0
+        return held
 
 
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
+    for secret in secrets:
+        register_secret(secret)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter(secrets, "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

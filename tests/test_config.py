@@ -10,6 +10,7 @@ from pydantic import SecretStr
 import arize_mcp
 from arize_mcp.config import CommandDefaults, ConfigError, Connection, ServiceSettings, Settings, base_url_from_env
 from arize_mcp.logs import RedactingFormatter
+from arize_mcp.redaction import register_secret
 
 
 @pytest.mark.parametrize(
@@ -162,6 +163,28 @@ def test_poll_interval_grows_to_its_cap() -> None:
 
 
 def test_redacting_formatter_masks_secrets_in_any_record() -> None:
-    formatter = RedactingFormatter(["sk-secret-123"], "%(message)s")
+    register_secret("sk-secret-123")
+    formatter = RedactingFormatter("%(message)s")
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "header Bearer %s", ("sk-secret-123",), None)
     assert formatter.format(record) == "header Bearer ********"
+
+
+@pytest.mark.parametrize("name", ["ARIZE_API_KEY", "ARIZE_MCP_AUTH_TOKEN"])
+@pytest.mark.parametrize("value", ["key-canary-1\nx", "key-canary-1\r\nX: 1", "key canary-1", "key-canary-é", "k\x00y"])
+def test_keys_and_tokens_no_header_can_carry_are_refused_by_name(name: str, value: str) -> None:
+    env = {name: value}
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env) if name == "ARIZE_API_KEY" else ServiceSettings.from_env(env)
+    assert name in str(info.value) and "canary" not in str(info.value)
+
+
+def test_service_limits_from_the_environment() -> None:
+    service = ServiceSettings.from_env(
+        {"ARIZE_MCP_MAX_SESSIONS": "50", "ARIZE_MCP_MAX_SESSIONS_PER_CLIENT": "5", "ARIZE_MCP_HEADER_TIMEOUT": "2"}
+    )
+    assert (service.max_sessions, service.max_sessions_per_client, service.header_timeout_seconds) == (50, 5, 2.0)
+    assert service.max_connections is None
+    with pytest.raises(ConfigError, match="ARIZE_MCP_MAX_SESSIONS"):
+        ServiceSettings.from_env({"ARIZE_MCP_MAX_SESSIONS": "0"})
+    assert Settings.from_env({"ARIZE_MCP_RETRY_BUDGET": "20"}).retry.sleep_budget_seconds == 20.0
+    assert CommandDefaults.from_env({"ARIZE_MCP_OTEL": "1"}).otel and not CommandDefaults.from_env({}).otel

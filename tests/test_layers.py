@@ -19,12 +19,16 @@ LAYERS: dict[str, frozenset[str] | str] = {
     "arize_mcp": frozenset(),
     "arize_mcp.grammar": frozenset(),
     "arize_mcp.asgi": frozenset(),
-    "arize_mcp.logs": frozenset(),
+    "arize_mcp.redaction": frozenset(),
+    "arize_mcp.logs": frozenset({"arize_mcp.redaction"}),
+    "arize_mcp.telemetry": frozenset({"arize_mcp.config", "arize_mcp.redaction"}),
     "arize_mcp.api": frozenset(),
     "arize_mcp.follow": frozenset({"arize_mcp.api"}),
     "arize_mcp.config": frozenset({"arize_mcp.api", "arize_mcp.follow", "arize_mcp.grammar"}),
     "arize_mcp.emulator": frozenset({"arize_mcp.api.models", "arize_mcp.asgi", "arize_mcp.grammar"}),
-    "arize_mcp.server": frozenset({"arize_mcp.api", "arize_mcp.follow", "arize_mcp.config", "arize_mcp.grammar"}),
+    "arize_mcp.server": frozenset(
+        {"arize_mcp.api", "arize_mcp.follow", "arize_mcp.config", "arize_mcp.grammar", "arize_mcp.redaction"}
+    ),
     "arize_mcp.service": frozenset(
         {
             "arize_mcp.server",
@@ -33,6 +37,8 @@ LAYERS: dict[str, frozenset[str] | str] = {
             "arize_mcp.config",
             "arize_mcp.asgi",
             "arize_mcp.grammar",
+            "arize_mcp.redaction",
+            "arize_mcp.logs",
         }
     ),
     "arize_mcp.sandbox": frozenset({"arize_mcp.config", "arize_mcp.emulator", "arize_mcp.api", "arize_mcp.grammar"}),

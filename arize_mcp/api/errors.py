@@ -3,6 +3,7 @@
 ArizeError
 ├── MissingApiKeyError        no key configured: nothing was sent
 ├── ConfigurationError        the endpoint settings cannot work: nothing was sent
+├── InvalidApiKeyError        a key that cannot be sent in a header: nothing was sent
 ├── InvalidRequestError       rejected locally: nothing was sent
 ├── ApiError                  the API answered with an error status (status, title, detail)
 │   ├── BadRequestError           400
@@ -13,8 +14,9 @@ ArizeError
 │   ├── RateLimitError            429 (retry_after)
 │   └── ServerError               5xx
 ├── TransportError            no HTTP answer (may_have_reached_server)
-└── UnexpectedResponseError   a success status with a body that is not what the API documents
-    └── RunIdUnreadableError      a trigger was accepted but its answer carries no readable run id
+├── UnexpectedResponseError   a success status with a body that is not what the API documents
+├── RunIdUnreadableError      a trigger answered 2xx (a run exists) but its id could not be read
+└── ResponseTooLargeError     a response body beyond the size the client reads
 """
 
 from __future__ import annotations
@@ -114,19 +116,34 @@ class UnexpectedResponseError(ArizeError):
     """A success status whose body is not what the API documents."""
 
 
-class RunIdUnreadableError(UnexpectedResponseError):
-    """A trigger was accepted (a run was started) but the answer carries no readable run id.
+class RunIdUnreadableError(ArizeError):
+    """A trigger was answered with a 2xx status, so a run was started, but the body did not give its id
+    (no id, not JSON, HTML, not a TaskRun, or too large). `run_id` is an `id` found in the body anyway,
+    if any; `task_id` the task that was triggered, when known."""
 
-    Carries what the answer did hold, so the run can still be found among the task's runs."""
-
-    def __init__(self, *, task_id: str, http_status: int, found_id: object, run_status: object) -> None:
+    def __init__(self, status: int, run_id: str | None = None, *, problem: str, task_id: str | None = None) -> None:
+        self.status = status
+        self.run_id = run_id
+        self.problem = problem
         self.task_id = task_id
-        self.http_status = http_status
-        self.found_id = found_id
-        self.run_status = run_status
-        found = "no id" if found_id is None else f"id {found_id!r}"
-        status = "" if run_status is None else f", status {run_status!r}"
+        task = f" of task {task_id}" if task_id else ""
         super().__init__(
-            f"Arize answered the trigger of task {task_id} with HTTP {http_status}: a run was started, "
-            f"but its id could not be read ({found}{status})"
+            f"the trigger{task} was answered {status} with {problem}: a run was started, but its id could not be read"
         )
+
+
+class ResponseTooLargeError(ArizeError):
+    """A response whose body, decompressed, is larger than `limit_bytes`; it was not read further."""
+
+    def __init__(self, message: str, *, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        super().__init__(message)
+
+
+class InvalidApiKeyError(ArizeError):
+    """A key (from `source`, e.g. a header name) that no HTTP header can carry; nothing was sent.
+    The message names where the key came from, never the key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__(f"the API key in {source} is not usable")

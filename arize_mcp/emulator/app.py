@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,7 +16,7 @@ from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar, assert_never
 from urllib.parse import parse_qsl
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from arize_mcp.api.models import (
@@ -139,13 +139,17 @@ class EmulatorApp:
     async def _with_fault(self, fault: Fault, request: _Request, send: Send) -> Response:
         # after_handling: the work is done first, then the delay, drop or error replaces the
         # response; otherwise the fault strikes before the request is looked at.
-        handled = await self._dispatch(request) if fault.after_handling else None
+        # Rewriting the real answer needs one; rewriting the fault's own Problem Details does not.
+        rewrites_real_answer = fault.rewrite_body is not None and not fault.replaces_response
+        handled = await self._dispatch(request) if fault.after_handling or rewrites_real_answer else None
         await asyncio.sleep(fault.delay)
         if fault.drop_connection:
             await _drop_connection(send, fault.status)
         if fault.replaces_response:
-            return self._fault_problem(fault, request.raw_path)
-        return handled if handled is not None else await self._dispatch(request)
+            response = self._fault_problem(fault, request.raw_path)
+        else:
+            response = handled if handled is not None else await self._dispatch(request)
+        return _spoiled(response, fault) if fault.spoils_response else response
 
     def _fault_problem(self, fault: Fault, path: str) -> Response:
         if fault.body is not None:
@@ -248,6 +252,22 @@ def _enum(kind: type[E], raw: str | None, name: str) -> E | None:
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         raise BadRequest(f"{name} must be one of {allowed}, got '{raw}'.") from None
+
+
+def _spoiled(response: Response, fault: Fault) -> Response:
+    body = bytes(response.body)
+    if fault.rewrite_body is not None:
+        body = fault.rewrite_body(body)
+    headers = {"content-type": response.headers.get("content-type", "application/json"), **dict(fault.headers)}
+    if fault.trickle_seconds <= 0:
+        return Response(body, status_code=response.status_code, headers=headers)
+
+    async def trickle() -> AsyncIterator[bytes]:
+        for index in range(len(body)):
+            yield body[index : index + 1]
+            await asyncio.sleep(fault.trickle_seconds)
+
+    return StreamingResponse(trickle(), status_code=response.status_code, headers=headers)
 
 
 def _rate_limited(path: str, retry_after: int) -> Response:

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -25,6 +25,10 @@ class Fault:
     a lower status leaves the response alone, which with `delay` makes a merely slow server.
     A `body` replaces the response with that JSON at `status`: a payload shape the API may send
     that the emulator itself would not (a field left out, say).
+    Either response may still be spoiled: `rewrite_body` turns its body into another (HTML,
+    truncated JSON, a huge body, a detail that quotes the key…; a real answer is handled first),
+    `headers` are added to it (e.g. a Content-Encoding for a body rewritten into gzip), and
+    `trickle_seconds` sends it one byte at a time with that pause between bytes.
     """
 
     route: str
@@ -34,10 +38,17 @@ class Fault:
     drop_connection: bool = False
     retry_after: int | None = None
     body: Any = None
+    rewrite_body: Callable[[bytes], bytes] | None = None
+    headers: tuple[tuple[str, str], ...] = field(default=())
+    trickle_seconds: float = 0.0
 
     @property
     def replaces_response(self) -> bool:
         return self.status >= 400 or self.body is not None
+
+    @property
+    def spoils_response(self) -> bool:
+        return self.rewrite_body is not None or bool(self.headers) or self.trickle_seconds > 0
 
 
 @dataclass
@@ -63,18 +74,33 @@ class Faults:
         drop_connection: bool = False,
         retry_after: int | None = None,
         body: Any = None,
+        rewrite_body: Callable[[bytes], bytes] | None = None,
+        headers: dict[str, str] | None = None,
+        trickle_seconds: float = 0.0,
     ) -> Fault:
         """Affect the next `times` requests to `route` (after authentication and rate limiting).
 
         `after_handling=True` processes the request first (a trigger really creates a run) and
-        only then replaces or drops the response, like a 5xx after the server did the work.
+        only then replaces or drops the response, like a 5xx after the server did the work. A
+        `rewrite_body` always handles the request first: it rewrites the real response.
         """
         if route not in ROUTE_NAMES:
             raise ValueError(f"unknown route {route!r}; expected one of {sorted(ROUTE_NAMES)}")
         if times < 1:
             raise ValueError("times must be at least 1")
         HTTPStatus(status)  # raises ValueError for a status without a standard meaning
-        fault = Fault(route, status, after_handling, delay, drop_connection, retry_after, body)
+        fault = Fault(
+            route,
+            status,
+            after_handling,
+            delay,
+            drop_connection,
+            retry_after,
+            body,
+            rewrite_body,
+            tuple((headers or {}).items()),
+            trickle_seconds,
+        )
         with self._lock:
             self._queue.append(_Queued(fault, times))
         return fault

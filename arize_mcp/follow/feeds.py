@@ -3,8 +3,12 @@
 Waits (`RunWaiter`), trigger-and-wait and resource subscriptions (`RunWatch`) all follow runs. When
 several follow the same run with the same credentials, one poller reads it and every follower
 sees each snapshot, so N followers cost Arize what one does. The poller's interval starts fast
-and grows to a cap (a 429's Retry-After stretches it); it stops the moment its last follower
-leaves, so a cancelled call sends nothing more upstream.
+and grows to a cap (a 429's Retry-After stretches it, up to the same cap reads honour); it stops
+the moment its last follower leaves, so a cancelled call sends nothing more upstream.
+
+Weather does not end a feed: through a transient failure (no connection, a 5xx, a 429, an answer
+that cannot be read) the poller keeps going, backing off, and tells followers who asked; only a
+permanent one (401, 403, 404, a refused id) stops it.
 """
 
 from __future__ import annotations
@@ -19,13 +23,28 @@ import anyio
 from anyio.abc import TaskGroup
 
 from arize_mcp.api.client import ArizeClient
-from arize_mcp.api.errors import ArizeError, RateLimitError
+from arize_mcp.api.errors import (
+    ApiError,
+    ArizeError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+)
 from arize_mcp.api.models import TaskRun
+from arize_mcp.api.retry import RetryPolicy, shared_sleep_budget
 from arize_mcp.follow.schedule import PollSchedule
 
 log = logging.getLogger(__name__)
 
 Fetch = Callable[[], Awaitable[TaskRun]]
+
+
+def is_transient(exc: ArizeError) -> bool:
+    """Upstream weather a follower rides out, as opposed to an answer that will not change."""
+    return isinstance(exc, TransportError | ServerError | RateLimitError | UnexpectedResponseError) or (
+        isinstance(exc, ApiError) and exc.status == 408
+    )
 
 
 @dataclass(eq=False)
@@ -36,6 +55,7 @@ class RunFeed:
     latest: TaskRun | None = None
     version: int = 0
     error: ArizeError | None = None
+    failures: int = 0  # transient failures so far, so followers can tell a new one from one they saw
     finished: bool = False
     followers: int = 0
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
@@ -48,6 +68,7 @@ class RunFeed:
 
     def fail(self, error: ArizeError, *, final: bool) -> None:
         self.error = error
+        self.failures += not final
         self.finished = self.finished or final
         self.wake()
 
@@ -65,6 +86,8 @@ class RunCursor:
     def __init__(self, feed: RunFeed) -> None:
         self._feed = feed
         self._seen = 0
+        # A follower that joins late is told of failures from then on, not of those before it came.
+        self._seen_failures = feed.failures
 
     @property
     def latest(self) -> TaskRun | None:
@@ -74,8 +97,14 @@ class RunCursor:
     def error(self) -> ArizeError | None:
         return self._feed.error
 
-    async def next(self) -> TaskRun:
-        """The next snapshot; raises the poller's error if it stopped without one."""
+    @property
+    def finished(self) -> bool:
+        """Whether the poller has stopped (the run ended, or a permanent error)."""
+        return self._feed.finished
+
+    async def next(self, *, transient_errors: bool = False) -> TaskRun:
+        """The next snapshot; raises the poller's error if it stopped without one. With
+        `transient_errors`, also raises each transient failure not seen yet (the poller goes on)."""
         feed = self._feed
         while True:
             if feed.version > self._seen and feed.latest is not None:
@@ -83,6 +112,9 @@ class RunCursor:
                 return feed.latest
             if feed.finished:
                 raise feed.error or ArizeError("polling of this run stopped")
+            if transient_errors and feed.error is not None and feed.failures > self._seen_failures:
+                self._seen_failures = feed.failures
+                raise feed.error
             await feed.changed()
 
 
@@ -95,10 +127,12 @@ class RunFeeds:
         poll: PollSchedule,
         *,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        max_retry_after_seconds: float = RetryPolicy.max_retry_after_seconds,
     ) -> None:
         self._task_group = task_group
         self._poll = poll
         self._sleep = sleep
+        self._max_retry_after = max_retry_after_seconds
         self._feeds: dict[tuple[str, str], RunFeed] = {}
 
     def follow_run(self, client: ArizeClient, run_id: str) -> AbstractAsyncContextManager[RunCursor]:
@@ -126,30 +160,36 @@ class RunFeeds:
                     del self._feeds[key]
 
     async def _poll_run(self, feed: RunFeed, fetch: Fetch) -> None:
-        polls = 0
+        polls = failures = 0
         with feed.scope:
             try:
                 while True:
-                    delay = 0.0
                     try:
-                        run = await fetch()
-                    except RateLimitError as exc:
-                        feed.fail(exc, final=False)
-                        delay = exc.retry_after if exc.retry_after is not None else self._poll.interval(polls + 1)
+                        # Each read has its own retry budget: the poller outlives the call that started it.
+                        with shared_sleep_budget():
+                            run = await fetch()
                     except ArizeError as exc:
-                        feed.fail(exc, final=True)
-                        return
+                        if not is_transient(exc):
+                            feed.fail(exc, final=True)
+                            return
+                        failures += 1
+                        feed.fail(exc, final=False)
+                        log.info("polling run %s: %s, polling on", feed.key[1], type(exc).__name__)
+                        delay = self._poll.interval(polls + failures)
+                        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+                            delay = max(delay, min(exc.retry_after, self._max_retry_after))
                     except Exception:
                         # A bug here must fail this run's followers, not the server's task group.
                         log.exception("polling run %s failed", feed.key[1])
                         feed.fail(ArizeError("unexpected error while polling the run"), final=True)
                         return
                     else:
-                        polls += 1
+                        polls, failures = polls + 1, 0
                         feed.publish(run)
                         if run.is_terminal:
                             return
-                    await self._sleep(max(delay, self._poll.interval(polls)))
+                        delay = self._poll.interval(polls)
+                    await self._sleep(delay)
             finally:
                 # A finished run stays readable by its followers; a new follower starts afresh.
                 feed.finished = True

@@ -3,6 +3,10 @@
 Polling itself is the shared feed's (feeds.py): the first read is immediate, then the schedule's
 interval applies, stretched by a 429's Retry-After. Leaving the wait (timeout, cancellation) ends
 this caller's follow; with no follower left, polling stops at once.
+
+A wait rides out upstream weather (Arize unreachable, 5xx, 429) until its own timeout, telling
+`on_trouble` of each failure; at the timeout it returns the last run it read and what went wrong
+since. Only a permanent error (401, 403, 404) ends it early.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import anyio
 from pydantic import BaseModel, Field
 
 from arize_mcp.api.client import ArizeClient
-from arize_mcp.api.errors import ArizeError, TransportError
+from arize_mcp.api.errors import ApiError, ArizeError, RateLimitError, TransportError
 from arize_mcp.api.models import TaskRun
 from arize_mcp.follow.feeds import RunCursor, RunFeeds
 
@@ -22,6 +26,20 @@ from arize_mcp.follow.feeds import RunCursor, RunFeeds
 POLL_GRACE_SECONDS = 5.0
 
 OnPoll = Callable[[TaskRun, int, float], Awaitable[None]]
+OnTrouble = Callable[[ArizeError, float], Awaitable[None]]
+
+
+def trouble_summary(exc: ArizeError) -> str:
+    """A failure a wait rides out, in a few words: 'Arize unreachable', 'Arize answered 503', …"""
+    match exc:
+        case TransportError():
+            return "Arize unreachable"
+        case RateLimitError():
+            return "rate limited by Arize"
+        case ApiError():
+            return f"Arize answered {exc.status}"
+        case _:
+            return "Arize's answer could not be read"
 
 
 class WaitResult(BaseModel):
@@ -32,6 +50,11 @@ class WaitResult(BaseModel):
     )
     waited_seconds: float = Field(ge=0, description="Time spent in this call.")
     polls: int = Field(ge=1, description="Snapshots of the run this call received.")
+    last_error: str | None = Field(
+        default=None,
+        description="Set when the latest reads failed (e.g. 'Arize unreachable'): `run` is the last one read "
+        "and may be behind. Null when the last read succeeded.",
+    )
 
 
 class RunWaiter:
@@ -51,33 +74,61 @@ class RunWaiter:
         self._stop = stop
         self._clock = clock
 
-    async def wait(self, run_id: str, timeout_seconds: float, on_poll: OnPoll | None = None) -> WaitResult:
-        """The run once it is terminal, or its latest snapshot when the time is up or a stop is asked;
-        `on_poll` sees every snapshot. Raises the error that ended the run's feed (a permanent one
-        such as 401 or 404), and a TransportError when not even one snapshot came in time."""
+    async def wait(
+        self,
+        run_id: str,
+        timeout_seconds: float,
+        on_poll: OnPoll | None = None,
+        on_trouble: OnTrouble | None = None,
+    ) -> WaitResult:
+        """The run once it is terminal, or its latest snapshot when the time is up; `on_poll` sees
+        every snapshot, `on_trouble` every transient failure. Raises a permanent error, or the last
+        failure when not even one snapshot could be read in time."""
         started = self._clock()
         deadline = started + timeout_seconds
         run: TaskRun | None = None
+        trouble: ArizeError | None = None
         polls = 0
         async with self._feeds.follow_run(self._client, run_id) as cursor:
             while run is None or not run.is_terminal:
                 remaining = deadline - self._clock()
-                # Without any snapshot yet, the first read may finish a little after the deadline.
-                budget = remaining if run is not None else max(0.0, remaining) + POLL_GRACE_SECONDS
+                # Until some read has an outcome, the first one may finish a little after the deadline.
+                answered = run is not None or trouble is not None
+                budget = remaining if answered else max(0.0, remaining) + POLL_GRACE_SECONDS
                 if budget <= 0:
                     break
-                fresh = await self._next(cursor, budget, stoppable=run is not None)
+                try:
+                    fresh = await self._next(cursor, budget, stoppable=run is not None)
+                except ArizeError as exc:
+                    # Only the error that ended the feed ends the wait: a transient one seen late may
+                    # be followed by a snapshot that ended the run.
+                    if cursor.finished and cursor.error is exc:
+                        raise
+                    trouble = exc
+                    if on_trouble is not None:
+                        await on_trouble(exc, self._clock() - started)
+                    continue
                 if fresh is None:
                     break
-                run, polls = fresh, polls + 1
+                run, polls, trouble = fresh, polls + 1, None
                 if on_poll is not None:
                     await on_poll(run, polls, self._clock() - started)
             if run is None:
-                raise cursor.error or TransportError(
-                    f"Arize did not answer within {timeout_seconds + POLL_GRACE_SECONDS:.0f} s",
-                    may_have_reached_server=True,
+                raise (
+                    trouble
+                    or cursor.error
+                    or TransportError(
+                        f"Arize did not answer within {timeout_seconds + POLL_GRACE_SECONDS:.0f} s",
+                        may_have_reached_server=True,
+                    )
                 )
-        return WaitResult(run=run, terminal=run.is_terminal, waited_seconds=self._clock() - started, polls=polls)
+        return WaitResult(
+            run=run,
+            terminal=run.is_terminal,
+            waited_seconds=self._clock() - started,
+            polls=polls,
+            last_error=None if trouble is None else f"{trouble_summary(trouble)}: {trouble}",
+        )
 
     async def _next(self, cursor: RunCursor, budget: float, *, stoppable: bool) -> TaskRun | None:
         """The next snapshot, or None when the budget runs out or (once we have a run) a stop is asked."""
@@ -96,7 +147,7 @@ class RunWaiter:
 
                     group.start_soon(cancel_on_stop)
                 try:
-                    fresh = await cursor.next()
+                    fresh = await cursor.next(transient_errors=True)
                 except ArizeError as exc:
                     # Raised outside the group, so callers see the error itself, not a group of one.
                     failure = exc

@@ -53,7 +53,9 @@ class RunWatch:
 
     async def _follow(self, cursor: RunCursor) -> None:
         try:
-            last = await cursor.next()
+            # The subscriber waits for this first outcome, so a failure of the first read is reported;
+            # after it, the feed rides out transient failures and only a permanent one ends the watch.
+            last = await cursor.next(transient_errors=True)
         except ArizeError as exc:
             self.error = exc
             return

@@ -12,13 +12,15 @@ from mcp.types import DiscoverResult
 
 from arize_mcp import __version__
 from arize_mcp.config import ConfigError, Settings
+from arize_mcp.redaction import register_secret
 from arize_mcp.server.completions import register_completions
 from arize_mcp.server.instructions import instructions_for
 from arize_mcp.server.prompts import register_prompts
 from arize_mcp.server.resources import register_resources
 from arize_mcp.server.run_view import hide_run_view_from_plain_clients, run_view_extension
 from arize_mcp.server.runtime import Drain, Runtime, lifespan_for
-from arize_mcp.server.seams import wrap_method
+from arize_mcp.server.seams import wrap_every_request, wrap_method
+from arize_mcp.server.secrecy import mask_secrets
 from arize_mcp.server.tools import TOOLS, ToolSpec
 from arize_mcp.server.tools.arguments import ArgumentCheck
 
@@ -36,6 +38,8 @@ def build_server(
     specs = selected_tools(settings)
     names = {spec.name for spec in specs}
     tools = [spec.tool() for spec in specs]
+    if settings.api_key is not None:
+        register_secret(settings.api_key.get_secret_value())
     # The bus subscriptions/listen delivers from; run watches publish their changes on it.
     bus = InMemorySubscriptionBus()
     server: MCPServer[Runtime] = MCPServer(
@@ -51,6 +55,8 @@ def build_server(
         # The run view (MCP Apps), when a chosen tool shows its results in it.
         extensions=[run_view_extension()] if any(spec.view for spec in specs) else [],
     )
+    # Outermost of ours, so whatever any handler or middleware below answers is masked.
+    wrap_every_request(server, mask_secrets)
     hide_run_view_from_plain_clients(server)
     wrap_method(server, "tools/call", ArgumentCheck(tools))
     wrap_method(server, "server/discover", lists_never_change)

@@ -3,16 +3,19 @@
 Typed errors come from the API client (api/errors.py) and from argument checks here; each becomes
 one `ErrorReport`: a kind an agent or orchestrator can branch on without parsing prose, a message
 saying what happened, and a hint saying what to do next. Tool results carry it as structured
-content (`{error, message, hint, candidates?, run_id?}`) beside the text; resource reads and
-subscriptions word their failures with the same text.
+content (`{error, message, hint, candidates?, run_id?, retry_after_seconds?}`) beside the text; resource reads and
+subscriptions word their failures with the same text. Every report has its secrets masked
+(redaction.py): upstream messages may quote a key.
 
-Kinds: invalid_argument, unknown_tool, missing_api_key, misconfigured, authentication_failed,
+Kinds: invalid_argument, unknown_tool, missing_api_key, invalid_api_key, misconfigured, authentication_failed,
 permission_denied, not_found, ambiguous_name, conflict, already_ended, rate_limited,
-upstream_unavailable, may_have_started, follow_failed, unexpected_response, upstream_error.
+upstream_unavailable, may_have_started, run_id_unreadable, follow_failed, response_too_large,
+unexpected_response, upstream_error.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,15 +27,30 @@ from arize_mcp.api.errors import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    InvalidApiKeyError,
     InvalidRequestError,
     MissingApiKeyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
+    RunIdUnreadableError,
     ServerError,
     TransportError,
     UnexpectedResponseError,
 )
+from arize_mcp.config import SECRET_RULE
+from arize_mcp.redaction import redact
+
+API_TEXT_LIMIT = 2000
+
+
+def clip(value: str, limit: int) -> str:
+    """`value`, or its first `limit` characters and a visible mark saying how much was cut. Free text
+    from Arize goes through this before an agent reads it; structured content keeps the whole value."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… [{len(value) - limit:,} more characters cut]"
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,7 @@ class ErrorReport:
     hint: str = ""
     candidates: tuple[dict[str, str], ...] = ()
     run_id: str | None = None
+    retry_after_seconds: float | None = None
 
     @property
     def text(self) -> str:
@@ -55,6 +74,8 @@ class ErrorReport:
             content["candidates"] = list(self.candidates)
         if self.run_id is not None:
             content["run_id"] = self.run_id
+        if self.retry_after_seconds is not None:
+            content["retry_after_seconds"] = self.retry_after_seconds
         return content
 
 
@@ -76,7 +97,17 @@ def describe_error(exc: Exception) -> str:
 
 
 def report_error(exc: Exception) -> ErrorReport:
-    """The report of an anticipated failure; anything else is only named, never detailed."""
+    """The report of an anticipated failure, secrets masked; anything else is only named, never detailed."""
+    report = _report(exc)
+    return dataclasses.replace(report, message=redact(report.message), hint=redact(report.hint))
+
+
+def rate_limit_wait(exc: RateLimitError) -> str:
+    """'rate limited, retry after N s' (or without a time when Arize gave none)."""
+    return "rate limited" + (f", retry after {exc.retry_after:.0f} s" if exc.retry_after is not None else "")
+
+
+def _report(exc: Exception) -> ErrorReport:
     match exc:
         case MissingApiKeyError():
             return ErrorReport(
@@ -92,6 +123,33 @@ def report_error(exc: Exception) -> ErrorReport:
                 f"This MCP server's Arize settings cannot work, so nothing was sent: {exc}.",
                 "Fix the variable in the server's environment and restart it; `arize-mcp doctor` checks the "
                 "settings and the connection.",
+            )
+        case InvalidApiKeyError():
+            return ErrorReport(
+                "invalid_api_key",
+                f"Nothing was sent to Arize: the API key in {exc.source} is not a usable key.",
+                f"A key {SECRET_RULE}. Send the key exactly as Arize shows it.",
+            )
+        case RunIdUnreadableError():
+            known = f" The answer does name run id {exc.run_id!r}." if exc.run_id else " Its id is not known."
+            return ErrorReport(
+                "run_id_unreadable",
+                f"A run WAS started: Arize accepted the trigger ({exc.status}), but its answer could not be read "
+                f"({exc.problem}), so the new run's id is missing.{known}",
+                "Do not trigger again, or the task runs twice. "
+                + (
+                    f"Follow it with wait_for_task_run(run_id={exc.run_id!r})."
+                    if exc.run_id
+                    else "Find the run with list_task_runs for this task (newest first: it is the latest one), "
+                    "then follow it with wait_for_task_run."
+                ),
+                run_id=exc.run_id,
+            )
+        case ResponseTooLargeError():
+            return ErrorReport(
+                "response_too_large",
+                f"Arize's answer was not used: {exc}.",
+                "Narrow the request (e.g. a smaller limit) and try again.",
             )
         case ActionableError():
             return exc.report
@@ -114,11 +172,12 @@ def report_error(exc: Exception) -> ErrorReport:
                 "cancel runs).",
             )
         case RateLimitError():
-            wait = f" Retry after {exc.retry_after:.0f} s." if exc.retry_after is not None else ""
             return ErrorReport(
                 "rate_limited",
-                f"{_api_line(exc)}. Arize is rate-limiting this key and retries did not get through.{wait}",
-                "Wait, then make the same call again.",
+                f"Arize {rate_limit_wait(exc)}. It is rate-limiting this key and waiting longer would outlast "
+                f"this call, so nothing more was tried.\n{_api_line(exc)}",
+                "Wait that long, then make the same call again.",
+                retry_after_seconds=exc.retry_after,
             )
         case NotFoundError():
             lister = "list_task_runs shows a task's runs" if "/task-runs/" in exc.path else "list_tasks shows the tasks"
@@ -172,7 +231,8 @@ def _is_trigger(exc: ApiError) -> bool:
 
 
 def _api_line(exc: ApiError) -> str:
-    return f"Arize API error {exc}"
+    # Problem Details text is Arize's free text: clipped like every other in the agent's text.
+    return f"Arize API error {clip(str(exc), API_TEXT_LIMIT)}"
 
 
 def _validation_message(err: Any) -> str:

@@ -18,9 +18,11 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import SecretStr
 
 from arize_mcp.api.client import ArizeClient
+from arize_mcp.api.errors import InvalidApiKeyError
 from arize_mcp.api.http import new_http_client
-from arize_mcp.config import Settings
+from arize_mcp.config import Settings, is_header_safe
 from arize_mcp.follow.feeds import RunFeeds
+from arize_mcp.redaction import add_request_secrets
 
 API_KEY_HEADER = "x-arize-api-key"
 
@@ -57,12 +59,23 @@ class Runtime:
     drain: Drain
 
     def client(self, headers: Mapping[str, str] | None = None) -> ArizeClient:
-        """A client acting with the caller's own key when the request carries one, else the server's."""
+        """A client acting with the caller's own key when the request carries one, else the server's.
+
+        The caller's key is masked in everything this request outputs; one that no header can carry
+        is refused here, before it could reach an error message."""
         own = (headers or {}).get(API_KEY_HEADER, "").strip()
+        add_request_secrets([own])
+        if own and not is_header_safe(own):
+            raise InvalidApiKeyError("the X-Arize-Api-Key header")
         key = SecretStr(own) if own else self.settings.api_key
         connection = self.settings.connection
         return ArizeClient(
-            self.http, connection.base_url, key, retry=self.settings.retry, config_problem=connection.problem
+            self.http,
+            connection.base_url,
+            key,
+            retry=self.settings.retry,
+            deadline_seconds=self.settings.timeout_seconds,
+            config_problem=connection.problem,
         )
 
 
@@ -81,7 +94,9 @@ def lifespan_for(settings: Settings, drain: Drain | None = None):  # noqa: ANN20
                 yield Runtime(
                     settings=settings,
                     http=http,
-                    feeds=RunFeeds(tasks, settings.poll),
+                    feeds=RunFeeds(
+                        tasks, settings.poll, max_retry_after_seconds=settings.retry.max_retry_after_seconds
+                    ),
                     tasks=tasks,
                     drain=drain or Drain(),
                 )

@@ -11,19 +11,28 @@ and checked by tests/server/test_seams.py, so an SDK upgrade that moves one fail
   state that outlives one request): lowlevel handlers get a per-request `ServerSession`, which
   keeps it as `_connection`;
 - wrapping one method's handler (`subscriptions/listen`; `tools/list` and `resources/list`, which
-  keep the run view out of sight of clients without MCP Apps): `MCPServer.middleware`, public but
-  marked provisional.
+  keep the run view out of sight of clients without MCP Apps), or every request's (secret masking):
+  `MCPServer.middleware`, public but marked provisional;
+- running the server over streams we built (the screened stdio transport): the lowlevel server's
+  `run`, reached through `_lowlevel_server`;
+- the Streamable HTTP session table, to close sessions that never came back (the session cap):
+  the session manager's `_server_instances` and `_discard_session`;
+- uvicorn's HTTP protocol class, wrapped to gate connections before any request arrives: its
+  constructor's keyword arguments (`config`, `server_state`, `app_state`, `_loop`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import RequestHandler
 from mcp.server.mcpserver import MCPServer
+from mcp.shared._stream_protocols import ReadStream, WriteStream
+from mcp.shared.message import SessionMessage
 from pydantic import BaseModel
 
 MethodWrapper = Callable[[ServerRequestContext[Any, Any], CallNext], Awaitable[HandlerResult]]
@@ -55,3 +64,116 @@ def wrap_method(server: MCPServer[Any], method: str, wrapper: MethodWrapper) -> 
         return await wrapper(ctx, call_next)
 
     server.middleware.append(middleware)
+
+
+def wrap_every_request(server: MCPServer[Any], wrapper: MethodWrapper) -> None:
+    """Run `wrapper(ctx, call_next)` around every request (not notifications), inside the SDK's tracing."""
+
+    async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.request_id is None:
+            return await call_next(ctx)
+        return await wrapper(ctx, call_next)
+
+    server.middleware.append(middleware)
+
+
+async def serve_streams(
+    server: MCPServer[Any],
+    read_stream: ReadStream[SessionMessage | Exception],
+    write_stream: WriteStream[SessionMessage],
+) -> None:
+    """Serve one connection over streams we built, as `MCPServer.run_stdio_async` does over its own."""
+    lowlevel = server._lowlevel_server  # noqa: SLF001
+    await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
+
+class ConnectionAdmission(Protocol):
+    """What `gated_http_protocol` asks of a gate (service/connections.py's ConnectionGate)."""
+
+    header_timeout_seconds: float
+
+    def enter(self) -> bool: ...
+
+    def leave(self) -> None: ...
+
+    def headers_late(self) -> None: ...
+
+
+def gated_http_protocol(gate: ConnectionAdmission, refused: bytes, too_slow: bytes) -> type[asyncio.Protocol]:
+    """A uvicorn HTTP protocol class (`uvicorn.Config(http=...)`) that asks `gate` before it serves
+    a connection (`refused` is written to one it may not), and closes one whose first request
+    headers are not complete within the gate's header timeout (writing `too_slow`)."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class GatedHTTPProtocol(asyncio.Protocol):
+        def __init__(self, **uvicorn_arguments: Any) -> None:
+            # uvicorn builds its protocols with config=, server_state=, app_state= and _loop=.
+            self._inner: asyncio.Protocol = AutoHTTPProtocol(**uvicorn_arguments)
+            self._admitted = False
+            self._transport: asyncio.Transport | None = None
+            self._timer: asyncio.TimerHandle | None = None
+            self._tail = b""
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            assert isinstance(transport, asyncio.Transport)
+            if not gate.enter():
+                transport.write(refused)
+                transport.close()
+                return
+            self._admitted, self._transport = True, transport
+            self._timer = asyncio.get_running_loop().call_later(gate.header_timeout_seconds, self._headers_late)
+            self._inner.connection_made(transport)
+
+        def data_received(self, data: bytes) -> None:
+            if not self._admitted:
+                return
+            if self._timer is not None:
+                seen = self._tail + data
+                if b"\r\n\r\n" in seen:
+                    self._timer.cancel()
+                    self._timer = None
+                else:
+                    self._tail = seen[-3:]
+            self._inner.data_received(data)
+
+        def _headers_late(self) -> None:
+            self._timer = None
+            gate.headers_late()
+            if self._transport is not None and not self._transport.is_closing():
+                self._transport.write(too_slow)
+                self._transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if not self._admitted:
+                return
+            self._admitted = False
+            if self._timer is not None:
+                self._timer.cancel()
+            gate.leave()
+            self._inner.connection_lost(exc)
+
+        def eof_received(self) -> bool | None:
+            return self._inner.eof_received() if self._admitted else None
+
+        def pause_writing(self) -> None:
+            if self._admitted:
+                self._inner.pause_writing()
+
+        def resume_writing(self) -> None:
+            if self._admitted:
+                self._inner.resume_writing()
+
+    return GatedHTTPProtocol
+
+
+def open_session_ids(server: MCPServer[Any]) -> set[str]:
+    """The ids of the Streamable HTTP sessions the SDK holds open now (stateful mode)."""
+    return set(server.session_manager._server_instances)  # noqa: SLF001
+
+
+async def close_session(server: MCPServer[Any], session_id: str) -> None:
+    """Close one session as the SDK does when a client deletes it: its id answers 404 from now on."""
+    manager = server.session_manager
+    transport = manager._server_instances.get(session_id)  # noqa: SLF001
+    if transport is not None:
+        await manager._discard_session(session_id, transport)  # noqa: SLF001

@@ -5,14 +5,22 @@ from __future__ import annotations
 from mcp.server.transport_security import TransportSecuritySettings
 
 from arize_mcp.config import Settings
+from arize_mcp.redaction import register_secret
 from arize_mcp.server import Drain, build_server
 from arize_mcp.service.guard import Guard
 from arize_mcp.service.health import Health
 from arize_mcp.service.options import HttpOptions
+from arize_mcp.service.sessions import SessionGate
+
+# Sessions being opened are counted once their first answer is sent, so the SDK's own cap leaves
+# room for that many opening at the same moment.
+OPENING_SESSIONS = 64
 
 
 def build_http_app(settings: Settings, options: HttpOptions, drain: Drain | None = None) -> Guard:
     drain = drain or Drain()
+    if options.auth_token is not None:
+        register_secret(options.auth_token.get_secret_value())
     server = build_server(settings, drain=drain, standalone_channel=not options.stateless)
     health = Health(settings, drain)
     server.custom_route("/healthz", methods=["GET"])(health.healthz)
@@ -22,8 +30,10 @@ def build_http_app(settings: Settings, options: HttpOptions, drain: Drain | None
         json_response=options.json_response,
         stateless_http=options.stateless,
         max_request_body_size=options.max_body_bytes,
+        max_sessions=options.max_sessions + OPENING_SESSIONS,
         # The guard validates Host and Origin before anything else runs, for every MCP request.
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         host=options.host,
     )
-    return Guard(app, options, drain)
+    sessions = None if options.stateless else SessionGate(server, options.max_sessions, options.max_sessions_per_client)
+    return Guard(app, options, drain, sessions)

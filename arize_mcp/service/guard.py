@@ -1,7 +1,10 @@
 """The gate in front of the MCP endpoint, and the access log of every request.
 
 Checks run in this order, each before anything behind it runs: Origin (403: a browser page from
-another site), Host (421: DNS rebinding), draining (503), bearer token (401), body size (413).
+another site), Host (421: DNS rebinding), draining (503), bearer token (401), body size (413), a
+body that is not one valid JSON-RPC message or nests too deeply (400, with the JSON-RPC error of
+server/jsonrpc.py), and, for a request that would open a session, room in the session table
+(429 or 503, see sessions.py). Secrets a request carries are masked in all it produces.
 """
 
 from __future__ import annotations
@@ -14,13 +17,18 @@ import time
 from collections.abc import Awaitable, Callable
 
 import anyio
+from mcp.types import JSONRPCRequest
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arize_mcp.asgi import read_body, replaying
+from arize_mcp.redaction import add_request_secrets
 from arize_mcp.server import Drain
+from arize_mcp.server.jsonrpc import screen
+from arize_mcp.server.runtime import API_KEY_HEADER
 from arize_mcp.service.options import HttpOptions
+from arize_mcp.service.sessions import SESSION_HEADER, SessionGate
 
 access_log = logging.getLogger("arize_mcp.access")
 
@@ -32,10 +40,11 @@ class Guard:
     (see the module docstring for the order), counts the MCP requests in flight for the drain,
     bounds each request's time, and writes one access-log line per request."""
 
-    def __init__(self, app: ASGIApp, options: HttpOptions, drain: Drain) -> None:
+    def __init__(self, app: ASGIApp, options: HttpOptions, drain: Drain, sessions: SessionGate | None = None) -> None:
         self._app = app
         self._options = options
         self._drain = drain
+        self._sessions = sessions
         self._hosts = options.host_patterns()
         self._origins = options.origin_patterns()
         self.in_flight = 0
@@ -59,17 +68,32 @@ class Guard:
             if path != self._options.path and not path.startswith(self._options.path + "/"):
                 await self._app(scope, receive, send_recording)
                 return
-            rejection = self._reject(Headers(scope=scope))
+            headers = Headers(scope=scope)
+            add_request_secrets([headers.get(API_KEY_HEADER, "").strip(), _bearer(headers)])
+            rejection = self._reject(headers)
             if rejection is not None:
                 await rejection(scope, receive, send_recording)
                 return
+            initialize = False
             if scope["method"] == "POST":
                 body = await read_body(receive, self._options.max_body_bytes)
                 if body is None:
                     await _problem(413, "Request body too large")(scope, receive, send_recording)
                     return
+                screened = screen(body.decode("utf-8", "replace"))
+                if screened.answer is not None:
+                    answer = screened.answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
+                    await JSONResponse(answer, status_code=400)(scope, receive, send_recording)
+                    return
                 receive = replaying(body, receive)
                 tool = tool_name(body)
+                initialize = isinstance(screened.message, JSONRPCRequest) and screened.message.method == "initialize"
+            session_id = headers.get(SESSION_HEADER)
+            if self._sessions is not None and session_id is not None:
+                self._sessions.used(session_id)
+            elif self._sessions is not None and initialize:
+                await self._open_session(scope, receive, send_recording, self._sessions)
+                return
             await self._forward(scope, receive, send_recording)
         finally:
             access_log.info(
@@ -80,6 +104,28 @@ class Guard:
                 (time.monotonic() - started) * 1000,
                 f" tool={tool}" if tool else "",
             )
+
+    async def _open_session(
+        self, scope: Scope, receive: Receive, send: Callable[[Message], Awaitable[None]], sessions: SessionGate
+    ) -> None:
+        """Forward a request that may open a session, once the session table has room for it."""
+        client = sessions.client_of(scope, Headers(scope=scope))
+        refusal = await sessions.admit(client)
+        if refusal is not None:
+            status, title = refusal
+            await _problem(status, title, {"Retry-After": "60"})(scope, receive, send)
+            return
+        opened: str | None = None
+
+        async def send_noting_session(message: Message) -> None:
+            nonlocal opened
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                opened = Headers(raw=message.get("headers", [])).get(SESSION_HEADER)
+            await send(message)
+
+        await self._forward(scope, receive, send_noting_session)
+        if opened is not None:
+            sessions.opened(opened, client)
 
     async def _forward(self, scope: Scope, receive: Receive, send: Callable[[Message], Awaitable[None]]) -> None:
         counted = scope["method"] == "POST"
@@ -111,12 +157,17 @@ class Guard:
         if token is not None:
             scheme, _, supplied = headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(
-                supplied.strip().encode(), token.get_secret_value().encode()
+                supplied.strip().encode("utf-8", "replace"), token.get_secret_value().encode()
             ):
                 return _problem(
                     401, "Missing or invalid bearer token", {"WWW-Authenticate": 'Bearer realm="arize-mcp"'}
                 )
         return None
+
+
+def _bearer(headers: Headers) -> str:
+    scheme, _, supplied = headers.get("authorization", "").partition(" ")
+    return supplied.strip() if scheme.lower() == "bearer" else ""
 
 
 def tool_name(body: bytes) -> str | None:

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from arize_mcp.config import DEFAULT_REQUEST_TIMEOUT_SECONDS, ConfigError, ServiceSettings
+from arize_mcp.config import (
+    DEFAULT_HEADER_TIMEOUT_SECONDS,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_SESSIONS_PER_CLIENT,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    ConfigError,
+    ServiceSettings,
+)
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -29,6 +36,10 @@ class HttpOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     grace_seconds: float = DEFAULT_GRACE_SECONDS
     request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS
+    max_sessions: int = DEFAULT_MAX_SESSIONS
+    max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT
+    max_connections: int | None = None
+    header_timeout_seconds: float = DEFAULT_HEADER_TIMEOUT_SECONDS
     path: str = field(default="/mcp")
 
     @property

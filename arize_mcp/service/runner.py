@@ -17,7 +17,9 @@ import uvicorn
 from arize_mcp.asgi import CleanExitServer
 from arize_mcp.config import Settings
 from arize_mcp.server import Drain
+from arize_mcp.server.seams import gated_http_protocol
 from arize_mcp.service.app import build_http_app
+from arize_mcp.service.connections import BACKLOG, REFUSED, TOO_SLOW, ConnectionGate, connection_limit
 from arize_mcp.service.guard import Guard
 from arize_mcp.service.options import HttpOptions
 
@@ -62,6 +64,7 @@ def serve_http(settings: Settings, options: HttpOptions) -> None:
     options.check()
     drain = Drain()
     guard = build_http_app(settings, options, drain)
+    gate = ConnectionGate(connection_limit(options.max_connections), options.header_timeout_seconds)
     config = uvicorn.Config(
         guard,
         host=options.host,
@@ -70,13 +73,17 @@ def serve_http(settings: Settings, options: HttpOptions) -> None:
         access_log=False,  # the guard writes one line per request, without header values
         lifespan="on",
         timeout_graceful_shutdown=5,
+        http=gated_http_protocol(gate, REFUSED, TOO_SLOW),
+        backlog=BACKLOG,
+        server_header=False,  # names the software to anyone probing the service
     )
     log.info(
-        "serving MCP at http://%s:%d%s (%s%s)",
+        "serving MCP at http://%s:%d%s (%s%s; at most %d connections)",
         options.host,
         options.port,
         options.path,
         "stateless" if options.stateless else "stateful",
         ", bearer token required" if options.auth_token else "",
+        gate.limit,
     )
     DrainingServer(config, guard, drain, options.grace_seconds).run()

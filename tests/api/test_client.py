@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import socket
-from collections.abc import AsyncIterator
+import zlib
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 import httpx2
 import pytest
 from pydantic import SecretStr
 
-from arize_mcp.api.client import ArizeClient, encode_segment
+from arize_mcp.api.client import MAX_RESPONSE_BYTES, ArizeClient, encode_segment
 from arize_mcp.api.errors import (
     AuthenticationError,
+    InvalidRequestError,
     NotFoundError,
     RateLimitError,
+    ResponseTooLargeError,
+    RunIdUnreadableError,
     ServerError,
     TransportError,
 )
 from arize_mcp.api.models import RunStatus, TriggerRunRequest
-from arize_mcp.api.retry import RetryPolicy, parse_retry_after
+from arize_mcp.api.retry import RetryPolicy, parse_retry_after, shared_sleep_budget
 from tests.conftest import API_KEY, Upstream
 
 pytestmark = pytest.mark.anyio
@@ -186,10 +192,22 @@ async def test_errors_map_to_types(http: httpx2.AsyncClient, upper_upstream: Ups
 
 @pytest.mark.parametrize(
     ("value", "segment"),
-    [("a/b+c=", "a%2Fb%2Bc%3D"), ("..", "%2E%2E"), (".", "%2E"), ("x?y#z", "x%3Fy%23z"), ("%2F", "%252F")],
+    [("a/b+c=", "a%2Fb%2Bc%3D"), ("x?y#z", "x%3Fy%23z"), ("%2F", "%252F"), ("a..b", "a..b")],
 )
 def test_ids_are_encoded_as_one_segment(value: str, segment: str) -> None:
     assert encode_segment(value) == segment
+
+
+@pytest.mark.parametrize("run_id", [".", "..", "..."])
+async def test_dot_segment_ids_are_refused_locally(
+    http: httpx2.AsyncClient, upper_upstream: Upstream, run_id: str
+) -> None:
+    # Sent as %2E%2E, a proxy normalising per RFC 3986 may turn it back into `..` and climb a level.
+    with pytest.raises(InvalidRequestError):
+        await make_client(http, upper_upstream.url).get_task_run(run_id)
+    with pytest.raises(InvalidRequestError):
+        await make_client(http, upper_upstream.url).list_task_runs(run_id)
+    assert upper_upstream.count() == 0
 
 
 def test_retry_after_forms() -> None:
@@ -203,3 +221,127 @@ def test_backoff_is_bounded_with_jitter() -> None:
     delays = [policy.delay(attempt, None) for attempt in range(1, 10) for _ in range(20)]
     assert all(0.5 <= d <= 4 for d in delays)
     assert len({round(d, 6) for d in delays}) > 10
+
+
+def _html(_: bytes) -> bytes:
+    return b"<html><body>Service temporarily rerouted</body></html>"
+
+
+def _truncated(body: bytes) -> bytes:
+    return body[:60]
+
+
+def _id_and_garbage(body: bytes) -> bytes:
+    # An id alone reads as a run (the official SDK's models require nothing); a field of the wrong shape does not.
+    return json.dumps({"id": json.loads(body)["id"], "num_successes": {"not": "a count"}}).encode()
+
+
+def _not_a_run(_: bytes) -> bytes:
+    return b'{"ok": true}'
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "id_readable", "problem"),
+    [
+        (_html, False, "an HTML page"),
+        (_truncated, True, "a body that is not JSON"),
+        (_id_and_garbage, True, "not a TaskRun"),
+        (_not_a_run, False, "a body without a run id"),
+    ],
+)
+async def test_a_2xx_trigger_with_an_unreadable_body_says_a_run_exists(
+    http: httpx2.AsyncClient,
+    upper_upstream: Upstream,
+    rewrite: Callable[[bytes], bytes],
+    id_readable: bool,
+    problem: str,
+) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.task_id("Hallucination check")
+    emulator.faults.inject(route="trigger", status=201, rewrite_body=rewrite)
+    with pytest.raises(RunIdUnreadableError) as info:
+        await make_client(http, upper_upstream.url).trigger_task(task_id, TriggerRunRequest())
+    runs = emulator.runs(task_id)
+    assert upper_upstream.count(route="trigger") == 1 and len(runs) == 1
+    assert info.value.status == 201 and problem in str(info.value)
+    assert info.value.run_id == (runs[0].id if id_readable else None)
+
+
+async def test_each_request_has_a_total_deadline(upper_upstream: Upstream) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.task_id("Hallucination check")
+    # One byte every 50 ms: each read is quick, the whole body would take over 30 s.
+    emulator.faults.inject(route="get_task", status=200, trickle_seconds=0.05, times=10)
+    emulator.faults.inject(route="trigger", status=201, trickle_seconds=0.05, after_handling=True)
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(2.0)) as http:
+        client = ArizeClient(http, upper_upstream.url, SecretStr(API_KEY), retry=POLICY, deadline_seconds=0.5)
+        with anyio.fail_after(10):
+            with pytest.raises(TransportError) as read:
+                await client.get_task(task_id)
+            with pytest.raises(TransportError) as trigger:
+                await client.trigger_task(task_id, TriggerRunRequest())
+    assert "no complete answer within 0.5 s" in str(read.value)
+    assert upper_upstream.count(route="get_task") == POLICY.max_attempts
+    assert trigger.value.may_have_reached_server and upper_upstream.count(route="trigger") == 1
+
+
+def _huge_reason(body: bytes) -> bytes:
+    run = json.loads(body)
+    run["failure_reason"] = "x" * (9 * 1024 * 1024)
+    return json.dumps(run).encode()
+
+
+def _gzip_bomb(_: bytes) -> bytes:
+    # 200 MB of zeros is about 200 KB compressed.
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"0" * (1024 * 1024)
+    return b"".join(packer.compress(block) for _ in range(200)) + packer.flush()
+
+
+@pytest.mark.parametrize(("rewrite", "headers"), [(_huge_reason, None), (_gzip_bomb, {"content-encoding": "gzip"})])
+async def test_response_bodies_are_capped_after_decompression(
+    http: httpx2.AsyncClient, upper_upstream: Upstream, rewrite: Callable[[bytes], bytes], headers: dict | None
+) -> None:
+    emulator = upper_upstream.emulator
+    run = await make_client(http, upper_upstream.url).trigger_task(
+        emulator.task_id("Hallucination check"), TriggerRunRequest()
+    )
+    emulator.faults.inject(route="get_run", status=200, rewrite_body=rewrite, headers=headers)
+    with pytest.raises(ResponseTooLargeError) as info:
+        await make_client(http, upper_upstream.url).get_task_run(run.id)
+    assert info.value.limit_bytes == MAX_RESPONSE_BYTES and "8,388,608 bytes" in str(info.value)
+
+
+async def test_a_small_gzip_body_is_decoded(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.task_id("Hallucination check")
+    emulator.faults.inject(
+        route="get_task", status=200, rewrite_body=gzip.compress, headers={"content-encoding": "gzip"}
+    )
+    assert (await make_client(http, upper_upstream.url).get_task(task_id)).id == task_id
+
+
+async def test_retry_sleeps_stop_at_the_budget(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    # Retry-After: 99999 must not hold a call for attempts x the cap: past the budget it answers at once.
+    policy = RetryPolicy(max_attempts=4, max_retry_after_seconds=0.8, sleep_budget_seconds=1.0)
+    upper_upstream.emulator.faults.inject(route="get_run", status=429, times=10, retry_after=99999)
+    sleep = SleepRecorder()
+    client = ArizeClient(http, upper_upstream.url, SecretStr(API_KEY), retry=policy, sleep=sleep)
+    with pytest.raises(RateLimitError) as info:
+        await client.get_task_run("abc")
+    assert sleep.delays == [0.8] and upper_upstream.count(route="get_run") == 2
+    assert info.value.retry_after == 99999
+
+
+async def test_requests_in_one_scope_share_the_budget(http: httpx2.AsyncClient, upper_upstream: Upstream) -> None:
+    policy = RetryPolicy(max_attempts=4, max_retry_after_seconds=0.6, sleep_budget_seconds=1.0)
+    upper_upstream.emulator.faults.inject(route="get_run", status=429, times=1, retry_after=5)
+    upper_upstream.emulator.faults.inject(route="list_tasks", status=429, times=1, retry_after=5)
+    sleep = SleepRecorder()
+    client = ArizeClient(http, upper_upstream.url, SecretStr(API_KEY), retry=policy, sleep=sleep)
+    with shared_sleep_budget():
+        with pytest.raises(NotFoundError):
+            await client.get_task_run("abc")  # sleeps 0.6 of the 1.0 s budget, then 404
+        with pytest.raises(RateLimitError):
+            await client.list_tasks()  # 0.6 more would overdraw it
+    assert sleep.delays == [0.6]

@@ -339,7 +339,7 @@ async def test_poller_stops_by_itself_once_the_run_is_terminal() -> None:
     [
         (7.5, 7.5),  # Retry-After longer than the schedule: honoured
         (None, 2.0),  # no Retry-After: the next step of the schedule
-        (0.25, 1.0),  # Retry-After shorter than the schedule: never faster than the schedule
+        (0.25, 2.0),  # Retry-After shorter than the schedule: never faster than it (a failed read moves it on)
     ],
 )
 async def test_rate_limit_stretches_the_next_pause_then_polling_resumes(

@@ -120,7 +120,7 @@ async def test_trigger_with_wait_returns_the_wait_shape_with_progress(mcp_client
         progress_callback=on_progress,
     )
     outcome = ok(result)
-    assert set(outcome) == {"run", "terminal", "waited_seconds", "polls"}
+    assert set(outcome) == {"run", "terminal", "waited_seconds", "polls", "last_error"}
     assert outcome["terminal"] and outcome["run"]["status"] == "completed"
     assert notes == sorted(set(notes)) and len(notes) == outcome["polls"]
     assert "Triggered a new run." in text_of(result) and "The run ended." in text_of(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -11,7 +12,7 @@ from pydantic import SecretStr
 
 from arize_mcp.emulator import CODE_EVAL, EXPERIMENT, FAILING, HALLUCINATION
 from arize_mcp.server import build_server
-from tests.conftest import ALL_TOOLS, API_KEY, READ_ONLY_KEY, Upstream
+from tests.conftest import ALL_TOOLS, API_KEY, FAST_RETRY, READ_ONLY_KEY, Upstream
 from tests.helpers import assert_run_shape, error, ok, text_of
 
 pytestmark = pytest.mark.anyio
@@ -303,12 +304,20 @@ async def test_ids_with_reserved_characters_stay_one_segment(mcp_client: Client,
     assert slashed, "the seed data must include an id with '/'"
     run = ok(await mcp_client.call_tool("trigger_task", {"task_id": slashed[0]["id"], "data_start_time": "-1h"}))["run"]
     assert run["task_id"] == slashed[0]["id"]
-    for hostile in ["../tasks", "..", ".", "a/../../tasks", "x?limit=1", "x#frag", "%2e%2e", "a%2Fb"]:
+    for hostile in ["../tasks", "a/../../tasks", "x?limit=1", "x#frag", "%2e%2e", "a%2Fb"]:
         before = upstream.count()
         text = error(await mcp_client.call_tool("get_task_run", {"run_id": hostile}))
         assert "404" in text
         recorded = upstream.emulator.recorded()[before:]
         assert [r.route for r in recorded] == ["get_run"], (hostile, recorded)
+    # Dot-segments are refused locally: a proxy normalising %2E%2E back to `..` would climb a level.
+    for dots in ["..", "."]:
+        before = upstream.count()
+        for tool in ("get_task_run", "cancel_task_run", "wait_for_task_run"):
+            text = error(await mcp_client.call_tool(tool, {"run_id": dots}))
+            assert "is not an Arize id" in text and "nothing was sent" in text
+        assert "is not an Arize id" in error(await mcp_client.call_tool("list_task_runs", {"task_id": dots}))
+        assert upstream.count() == before
 
 
 async def test_key_never_appears_in_results(mcp_client: Client, upstream: Upstream) -> None:
@@ -342,7 +351,9 @@ async def test_reads_ride_out_transient_upstream_failures(mcp_client: Client, up
 
 async def test_retry_after_stretches_the_poll_interval(upstream: Upstream) -> None:
     upstream.emulator.config.run_seconds = 2.0
-    async with Client(build_server(upstream.settings())) as client:
+    # The poller honours Retry-After up to the cap reads have (here 5 s; the fast test policy's is 0.2 s).
+    settings = upstream.settings(retry=dataclasses.replace(FAST_RETRY, max_retry_after_seconds=5))
+    async with Client(build_server(settings)) as client:
         run = ok(await client.call_tool("trigger_task", {"task_id": upstream.emulator.task_id(HALLUCINATION)}))["run"]
         upstream.emulator.faults.inject(route="get_run", status=429, retry_after=1)
         waited = ok(await client.call_tool("wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 20}))
@@ -366,3 +377,31 @@ async def test_enum_filters_take_any_casing_and_reach_the_wire_in_capitals(
         assert runs["task_runs"] == []
     assert [r.query.get("type") for r in upper_upstream.emulator.recorded(route="list_tasks")][0] == "RUN_EXPERIMENT"
     assert [r.query.get("status") for r in upper_upstream.emulator.recorded(route="list_runs")] == ["FAILED"]
+
+
+async def test_a_cancelled_call_stops_its_trigger_retries(upper_upstream: Upstream) -> None:
+    # After a 429 the trigger would be resent in 1 s; the client gives up before that.
+    settings = upper_upstream.settings(retry=dataclasses.replace(FAST_RETRY, max_retry_after_seconds=5))
+    task_id = upper_upstream.emulator.task_id(HALLUCINATION)
+    upper_upstream.emulator.faults.inject(route="trigger", status=429, retry_after=1, times=10)
+    async with Client(build_server(settings)) as client:
+        with anyio.move_on_after(0.3) as gave_up:
+            await client.call_tool("trigger_task", {"task_id": task_id})
+        assert gave_up.cancelled_caught
+        await anyio.sleep(1.5)  # past the moment the retry was due
+    assert upper_upstream.count(route="trigger") == 1
+    assert upper_upstream.emulator.runs(task_id) == []
+
+
+async def test_a_rate_limit_beyond_the_retry_budget_answers_at_once(upper_upstream: Upstream) -> None:
+    # Retry-After: 99999 on every read: one capped sleep fits the budget, the next would not.
+    budget = dataclasses.replace(FAST_RETRY, max_retry_after_seconds=0.4, sleep_budget_seconds=0.5)
+    upper_upstream.emulator.faults.inject(route="get_run", status=429, retry_after=99999, times=100)
+    async with Client(build_server(upper_upstream.settings(retry=budget))) as client:
+        with anyio.fail_after(5):
+            result = await client.call_tool("get_task_run", {"run_id": "abc"})
+    assert result.is_error and "Arize rate limited, retry after 99999 s" in text_of(result)
+    assert result.structured_content is not None
+    assert result.structured_content["error"] == "rate_limited"
+    assert result.structured_content["retry_after_seconds"] == 99999
+    assert upper_upstream.count(route="get_run") == 2

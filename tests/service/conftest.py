@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -58,15 +59,24 @@ class HttpServer:
 
 
 @contextmanager
-def http_server(env: dict[str, str], *args: str, ready: bool = True) -> Iterator[HttpServer]:
+def http_server(
+    env: dict[str, str], *args: str, ready: bool = True, fd_limit: int | None = None
+) -> Iterator[HttpServer]:
+    """The server as a subprocess; `fd_limit` lowers its open-file limit (RLIMIT_NOFILE) first."""
     port = free_port()
     stderr_file = tempfile.NamedTemporaryFile("w+b", suffix=".log", delete=False)
+
+    def lower_fd_limit() -> None:
+        if fd_limit is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
+
     process = subprocess.Popen(
         [sys.executable, "-m", "arize_mcp", "--transport", "http", "--port", str(port), *args],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=stderr_file,
+        preexec_fn=lower_fd_limit if fd_limit is not None else None,
     )
     server = HttpServer(process, port, stderr_file)
     try:

@@ -39,10 +39,10 @@ class ArgumentCheck:
         return failure(report) if report is not None else await call_next(ctx)
 
     def _unknown_tool(self, name: str) -> ErrorReport:
-        close = difflib.get_close_matches(name, list(self._tools), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name[:_SHOWN_INPUT], list(self._tools), n=1, cutoff=0.6)
         return ErrorReport(
             "unknown_tool",
-            f"This server has no tool {name!r}" + (f"; did you mean {close[0]!r}?" if close else "."),
+            f"This server has no tool {_shown(name)}" + (f"; did you mean {close[0]!r}?" if close else "."),
             f"Its tools: {', '.join(self._tools)}. (Read-only mode and --toolsets leave some tools out.)",
         )
 
@@ -67,10 +67,11 @@ def check_arguments(tool: Tool, arguments: Mapping[str, Any]) -> ErrorReport | N
 
 
 def _unknown(name: str, properties: Mapping[str, Any]) -> str:
-    close = difflib.get_close_matches(name, list(properties), n=1, cutoff=0.6)
+    # A name far longer than any argument's is no misspelling of one (and is not echoed whole).
+    close = difflib.get_close_matches(name[:_SHOWN_INPUT], list(properties), n=1, cutoff=0.6)
     if not close:
         close = [known for known in properties if name in known or known in name][:1]
-    return f"unknown argument {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+    return f"unknown argument {_shown(name)}" + (f"; did you mean {close[0]!r}?" if close else "")
 
 
 def _problem(error: Any, properties: Mapping[str, Any]) -> str:

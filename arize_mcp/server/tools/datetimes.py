@@ -15,6 +15,11 @@ from arize_mcp.server.errors import ArgumentError
 
 _RELATIVE = re.compile(r"(?:now\s*)?([+-])\s*(.*)", re.IGNORECASE)
 
+# What a data window can sensibly span: Arize keeps no data from before 1970, and dates near the end
+# of Python's range overflow as soon as an offset or a window is applied to them.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
 DATETIME_HELP = (
     "ISO 8601 (e.g. 2026-03-01T00:00:00Z; no offset means UTC) or relative to the server clock: "
     "'now', 'now-24h', '-7d', '-90m' (units s, m, h, d, w)."
@@ -28,18 +33,26 @@ def resolve_datetime(text: str, now: datetime, *, argument: str) -> datetime:
     not_a_datetime = ArgumentError(f"{argument}={text!r} is not a datetime; give {DATETIME_HELP}")
     if value.lower() == "now":
         return now
+    out_of_range = ArgumentError(
+        f"{argument}={text!r} is outside the range of data windows ({format_datetime(EARLIEST)} to "
+        f"{format_datetime(LATEST)})"
+    )
     try:
         relative = _RELATIVE.fullmatch(value)
         if relative is not None:
             sign, duration = relative.groups()
             offset = parse_duration(duration)
-            return now - offset if sign == "-" else now + offset
-        parsed = datetime.fromisoformat(value)
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            resolved = now - offset if sign == "-" else now + offset
+        else:
+            parsed = datetime.fromisoformat(value)
+            resolved = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except (GrammarError, ValueError):
         raise not_a_datetime from None
     except OverflowError:
-        raise ArgumentError(f"{argument}={text!r} is outside the range of datetimes") from None
+        raise out_of_range from None
+    if not EARLIEST <= resolved <= LATEST:
+        raise out_of_range
+    return resolved
 
 
 def format_datetime(value: datetime) -> str:

@@ -3,7 +3,10 @@
 Errors are values at this edge: every `ArizeError` and every rejected argument becomes a
 `CallToolResult(isError=True)` whose text and structured content are server/errors.py's report;
 nothing escapes as a traceback or a protocol error. (Clients validate structured content against
-the output schema only on success, so an error's `{error, message, hint}` is not held to it.)
+the output schema only on success, so an error's `{error, message, hint}` is not held to it.) A
+rate limit that outlasts the call also says when to retry, as data (`retry_after_seconds`).
+
+One tool call is one budget of retry sleeps (api/retry.py), whatever number of requests it makes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
 from arize_mcp.api.errors import ArizeError
+from arize_mcp.api.retry import shared_sleep_budget
 from arize_mcp.server.errors import ActionableError, ArgumentError, ErrorReport, report_error
 
 log = logging.getLogger(__name__)
@@ -45,7 +49,8 @@ def reports_errors(
     @functools.wraps(handler)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> CallToolResult:
         try:
-            return await handler(*args, **kwargs)
+            with shared_sleep_budget():
+                return await handler(*args, **kwargs)
         except (ArizeError, ArgumentError, ActionableError, ValidationError) as exc:
             log.info("%s failed: %s", handler.__name__, type(exc).__name__)
             return failure(report_error(exc))

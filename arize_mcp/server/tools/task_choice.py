@@ -20,7 +20,8 @@ from pydantic import Field
 
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.models import Task
-from arize_mcp.server.errors import ActionableError, ArgumentError, ErrorReport
+from arize_mcp.server.errors import ActionableError, ArgumentError, ErrorReport, clip
+from arize_mcp.server.tools.text import ID_LIMIT, NAME_LIMIT
 
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Awaitable[Any]])
 
@@ -174,7 +175,8 @@ def _lookup_error(kind: str, message: str, hint: str, tasks: Sequence[Task] = ()
 
 def candidates(tasks: Sequence[Task]) -> str:
     lines = [
-        f"- id={task.id} | name={task.name} | type={task.type_text} | space={task.space_id or 'unknown'}"
+        f"- id={clip(task.id, ID_LIMIT)} | name={clip(task.name or '', NAME_LIMIT)} | type={task.type_text} "
+        f"| space={clip(task.space_id or 'unknown', ID_LIMIT)}"
         for task in tasks[:MAX_CANDIDATES_SHOWN]
     ]
     if len(tasks) > MAX_CANDIDATES_SHOWN:

@@ -1,11 +1,20 @@
-"""Short texts a person can read at a glance; the structured content carries the data."""
+"""Short texts a person can read at a glance; the structured content carries the data.
+
+Free text from Arize (failure reasons, names, filters) and ids are clipped here with a visible
+mark, so one huge field cannot flood an agent's context; the structured content keeps the value.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from arize_mcp.api.models import RunStatus, Task, TaskRun, TaskType
+from arize_mcp.server.errors import clip
 from arize_mcp.server.tools.datetimes import format_datetime
+
+REASON_LIMIT = 2000
+NAME_LIMIT = 200
+ID_LIMIT = 200
 
 
 def counts(run: TaskRun) -> str:
@@ -18,16 +27,17 @@ def progress_message(run: TaskRun, waited_seconds: float) -> str:
 
 
 def run_summary(run: TaskRun, now: datetime | None = None) -> str:
-    line = f"Run {run.id} of task {run.task_id or '(not reported)'}: {run.status_text} — {counts(run)}"
+    task = clip(run.task_id or "(not reported)", ID_LIMIT)
+    line = f"Run {clip(run.id, ID_LIMIT)} of task {task}: {run.status_text} — {counts(run)}"
     duration = run_duration(run, now)
     if duration is not None:
         line += f", {'took' if run.is_terminal else 'running for'} {duration:.0f} s"
     if run.data_start_time and run.data_end_time:
         line += f"\nData window: {format_datetime(run.data_start_time)} → {format_datetime(run.data_end_time)}"
     if run.experiment_id:
-        line += f"\nExperiment: {run.experiment_id}"
+        line += f"\nExperiment: {clip(run.experiment_id, ID_LIMIT)}"
     if run.failure_reason:
-        line += f"\nReason: {run.failure_reason}"
+        line += f"\nReason: {clip(run.failure_reason, REASON_LIMIT)}"
     return line
 
 
@@ -41,7 +51,7 @@ def run_duration(run: TaskRun, now: datetime | None = None) -> float | None:
 def next_step(run: TaskRun) -> str:
     match run.status:
         case RunStatus.PENDING | RunStatus.RUNNING | None:
-            return f"Next: call wait_for_task_run with run_id={run.id!r} to follow it to the end."
+            return f"Next: call wait_for_task_run with run_id={clip(run.id, ID_LIMIT)!r} to follow it to the end."
         case RunStatus.CANCELLED if run.failure_reason and "override_evaluations" in run.failure_reason:
             return "Next: trigger the task again with override_evaluations=true to re-evaluate labelled data."
         case RunStatus.FAILED:
@@ -52,13 +62,19 @@ def next_step(run: TaskRun) -> str:
 
 def task_source(task: Task) -> str:
     if task.project_id:
-        return f"project {task.project_id}"
-    return f"dataset {task.dataset_id}" if task.dataset_id else "unknown source"
+        return f"project {clip(task.project_id, ID_LIMIT)}"
+    return f"dataset {clip(task.dataset_id, ID_LIMIT)}" if task.dataset_id else "unknown source"
 
 
 def task_table(tasks: list[Task]) -> str:
     rows = [
-        (task.name or "", task.type_text, task.id, task_source(task), _when(task.last_run_at, "never run"))
+        (
+            clip(task.name or "", NAME_LIMIT),
+            task.type_text,
+            clip(task.id, ID_LIMIT),
+            task_source(task),
+            _when(task.last_run_at, "never run"),
+        )
         for task in tasks
     ]
     return table(("name", "type", "id", "source", "last run"), rows)
@@ -66,19 +82,19 @@ def task_table(tasks: list[Task]) -> str:
 
 def task_details(task: Task) -> str:
     lines = [
-        f"Task {task.name!r} ({task.type_text}), id {task.id}",
-        f"Source: {task_source(task)}" + (f", space {task.space_id}" if task.space_id else ""),
+        f"Task {clip(task.name or '', NAME_LIMIT)!r} ({task.type_text}), id {clip(task.id, ID_LIMIT)}",
+        f"Source: {task_source(task)}" + (f", space {clip(task.space_id, ID_LIMIT)}" if task.space_id else ""),
         f"Last run: {_when(task.last_run_at, 'never (the first trigger needs data_start_time)')}",
     ]
     if task.evaluators:
-        names = ", ".join(e.evaluator_name or e.evaluator_id or "unnamed" for e in task.evaluators)
-        lines.append(f"Evaluators: {names}")
+        names = ", ".join(clip(e.evaluator_name or e.evaluator_id or "unnamed", NAME_LIMIT) for e in task.evaluators)
+        lines.append(f"Evaluators: {clip(names, REASON_LIMIT)}")
     if task.query_filter:
-        lines.append(f"Filter: {task.query_filter}")
+        lines.append(f"Filter: {clip(task.query_filter, REASON_LIMIT)}")
     if task.query_filters and task.query_filters.filters:
         named = ", ".join(f"{f.id}: {f.filter}" for f in task.query_filters.filters)
         combined = f" combined as {task.query_filters.expression}" if task.query_filters.expression else ""
-        lines.append(f"Filters: {named}{combined}")
+        lines.append(clip(f"Filters: {named}{combined}", REASON_LIMIT))
     if task.type is TaskType.RUN_EXPERIMENT:
         lines.append("Trigger with experiment_name (new, unique in the dataset); optional max_examples or example_ids.")
     elif task.dataset_id:
@@ -96,7 +112,7 @@ def run_table(runs: list[TaskRun], now: datetime | None = None) -> str:
         duration = run_duration(run, now)
         rows.append(
             (
-                run.id,
+                clip(run.id, ID_LIMIT),
                 run.status_text,
                 f"{run.num_successes:,}/{run.num_errors:,}/{run.num_skipped:,}",
                 "-" if duration is None else f"{duration:.0f} s",
