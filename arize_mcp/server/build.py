@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.extension import Extension
 from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import DiscoverResult
@@ -19,6 +20,7 @@ from arize_mcp.server.resources import register_resources
 from arize_mcp.server.run_view import hide_run_view_from_plain_clients, run_view_extension
 from arize_mcp.server.runtime import Drain, Runtime, lifespan_for
 from arize_mcp.server.seams import wrap_method
+from arize_mcp.server.task_handles.extension import WAIT_TOOLS, TaskHandles
 from arize_mcp.server.tools import TOOLS, ToolSpec
 from arize_mcp.server.tools.arguments import ArgumentCheck
 
@@ -48,8 +50,7 @@ def build_server(
         lifespan=lifespan_for(settings, drain),
         subscriptions=bus,
         tools=tools,
-        # The run view (MCP Apps), when a chosen tool shows its results in it.
-        extensions=[run_view_extension()] if any(spec.view for spec in specs) else [],
+        extensions=extensions_for(settings, specs),
     )
     hide_run_view_from_plain_clients(server)
     wrap_method(server, "tools/call", ArgumentCheck(tools))
@@ -58,6 +59,17 @@ def build_server(
     register_prompts(server, available_tools=names)
     register_completions(server)
     return server
+
+
+def extensions_for(settings: Settings, specs: list[ToolSpec]) -> list[Extension]:
+    extensions: list[Extension] = []
+    # The run view (MCP Apps), when a chosen tool shows its results in it.
+    if any(spec.view for spec in specs):
+        extensions.append(run_view_extension())
+    # Task handles, when a chosen tool waits for runs.
+    if any(spec.name in WAIT_TOOLS for spec in specs):
+        extensions.append(TaskHandles(settings))
+    return extensions
 
 
 def selected_tools(settings: Settings) -> list[ToolSpec]:

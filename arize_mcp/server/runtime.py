@@ -21,6 +21,7 @@ from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.http import new_http_client
 from arize_mcp.config import Settings
 from arize_mcp.follow.feeds import RunFeeds
+from arize_mcp.follow.reads import RunReads
 
 API_KEY_HEADER = "x-arize-api-key"
 
@@ -53,6 +54,8 @@ class Runtime:
     settings: Settings
     http: httpx2.AsyncClient
     feeds: RunFeeds
+    # Task handles' reads of a run, kept followed between polls (follow/reads.py).
+    reads: RunReads
     tasks: anyio.abc.TaskGroup
     drain: Drain
 
@@ -78,10 +81,13 @@ def lifespan_for(settings: Settings, drain: Drain | None = None):  # noqa: ANN20
         )
         async with http:
             async with anyio.create_task_group() as tasks:
+                feeds = RunFeeds(tasks, settings.poll)
                 yield Runtime(
                     settings=settings,
                     http=http,
-                    feeds=RunFeeds(tasks, settings.poll),
+                    feeds=feeds,
+                    # Long enough that a client keeping to pollIntervalMs always finds the run still followed.
+                    reads=RunReads(feeds, tasks, linger_seconds=2 * settings.poll.max_seconds),
                     tasks=tasks,
                     drain=drain or Drain(),
                 )
