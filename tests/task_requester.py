@@ -45,6 +45,7 @@ class TaskNotice(NotificationParams):
     model_config = ConfigDict(extra="allow")
     task_id: str
     status: str
+    ttl_ms: int | None
     result: dict[str, Any] | None = None
 
 

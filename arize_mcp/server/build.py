@@ -40,6 +40,12 @@ def build_server(
     tools = [spec.tool() for spec in specs]
     # The bus subscriptions/listen delivers from; run watches publish their changes on it.
     bus = InMemorySubscriptionBus()
+    # The run view (MCP Apps), when a chosen tool shows its results in it.
+    extensions: list[Extension] = [run_view_extension()] if any(spec.view for spec in specs) else []
+    # Task handles, when a chosen tool waits for runs.
+    handles = TaskHandles(settings) if names & WAIT_TOOLS else None
+    if handles is not None:
+        extensions.append(handles)
     server: MCPServer[Runtime] = MCPServer(
         name="arize-mcp",
         title="Arize Tasks",
@@ -50,26 +56,17 @@ def build_server(
         lifespan=lifespan_for(settings, drain),
         subscriptions=bus,
         tools=tools,
-        extensions=extensions_for(settings, specs),
+        extensions=extensions,
     )
     hide_run_view_from_plain_clients(server)
     wrap_method(server, "tools/call", ArgumentCheck(tools))
     wrap_method(server, "server/discover", lists_never_change)
     register_resources(server, bus, subscribe=standalone_channel)
+    if handles is not None:
+        wrap_method(server, "subscriptions/listen", handles.listen_wrapper())
     register_prompts(server, available_tools=names)
     register_completions(server)
     return server
-
-
-def extensions_for(settings: Settings, specs: list[ToolSpec]) -> list[Extension]:
-    extensions: list[Extension] = []
-    # The run view (MCP Apps), when a chosen tool shows its results in it.
-    if any(spec.view for spec in specs):
-        extensions.append(run_view_extension())
-    # Task handles, when a chosen tool waits for runs.
-    if any(spec.name in WAIT_TOOLS for spec in specs):
-        extensions.append(TaskHandles(settings))
-    return extensions
 
 
 def selected_tools(settings: Settings) -> list[ToolSpec]:

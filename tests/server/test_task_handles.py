@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import anyio
 import pytest
 from mcp import Client
 from mcp.client.extension import advertise
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, METHOD_NOT_FOUND, MISSING_REQUIRED_CLIENT_CAPABILITY, CallToolResult
+from mcp.types import (
+    INVALID_PARAMS,
+    METHOD_NOT_FOUND,
+    MISSING_REQUIRED_CLIENT_CAPABILITY,
+    CallToolResult,
+    Request,
+    Result,
+    SubscriptionFilter,
+    SubscriptionsListenRequestParams,
+)
 from pydantic import SecretStr
 
 from arize_mcp.emulator import EXPERIMENT, HALLUCINATION
@@ -18,7 +28,7 @@ from arize_mcp.server import build_server
 from arize_mcp.server.task_handles.negotiation import TASKS_EXTENSION
 from tests.conftest import READ_ONLY_KEY, Upstream, start_upstream
 from tests.helpers import ok
-from tests.task_requester import CreatedTask, TasksRequester, call, cancel, follow, get, update
+from tests.task_requester import CreatedTask, TaskNotice, TasksRequester, call, cancel, follow, get, update
 
 pytestmark = pytest.mark.anyio
 
@@ -228,3 +238,41 @@ async def test_only_a_declaring_2026_client_ever_sees_a_task(
             with pytest.raises(MCPError) as raised:
                 await get(client, "anything")
             assert raised.value.error.code == METHOD_NOT_FOUND
+
+
+async def listen_for_tasks(client: Client, task_ids: list[str]) -> None:
+    """A subscriptions/listen stream for `task_ids` (the SDK's `listen` has no taskIds), open until cancelled."""
+    params = SubscriptionsListenRequestParams(notifications=SubscriptionFilter.model_validate({"taskIds": task_ids}))
+    await client.session.send_request(
+        Request[SubscriptionsListenRequestParams, str](method="subscriptions/listen", params=params), Result
+    )
+
+
+async def test_listen_with_task_ids_sends_the_task_until_it_completes(upper_upstream: Upstream) -> None:
+    upper_upstream.emulator.config.run_seconds = 1.2
+    send, notices = anyio.create_memory_object_stream[TaskNotice](100)
+    server = build_server(upper_upstream.settings(task_secret=SECRET))
+    async with Client(server, extensions=[TasksRequester(on_notice=send.send)]) as client:
+        created = await call(client, "trigger_task", {"task_name": HALLUCINATION, "wait": True})
+        assert isinstance(created, CreatedTask)
+        seen: list[TaskNotice] = []
+        async with anyio.create_task_group() as group:
+            group.start_soon(listen_for_tasks, client, [created.task_id, "not-a-task"])
+            with anyio.fail_after(10):
+                async for notice in notices:
+                    seen.append(notice)
+                    if notice.status != "working":
+                        break
+            group.cancel_scope.cancel()
+    assert {notice.task_id for notice in seen} == {created.task_id}
+    assert seen[0].status == "working" and seen[-1].status == "completed"
+    final = ok(CallToolResult.model_validate(seen[-1].result))
+    assert final["run"]["status"] == "completed"
+    assert seen[-1].ttl_ms is None  # present, and null: the task lives as long as the run
+
+
+async def test_listen_for_tasks_needs_the_extension_declared(upper_upstream: Upstream) -> None:
+    async with Client(build_server(upper_upstream.settings(task_secret=SECRET))) as plain:
+        with pytest.raises(MCPError) as raised:
+            await listen_for_tasks(plain, ["anything"])
+        assert raised.value.error.code == MISSING_REQUIRED_CLIENT_CAPABILITY

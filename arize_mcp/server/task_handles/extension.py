@@ -18,10 +18,12 @@ run fails the `tasks/get` request itself.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
 from mcp.shared.exceptions import MCPError
@@ -35,6 +37,7 @@ from arize_mcp.config import Settings
 from arize_mcp.follow.waiter import WaitResult
 from arize_mcp.server.errors import describe_error, report_error
 from arize_mcp.server.runtime import Runtime, request_headers
+from arize_mcp.server.seams import MethodWrapper, listen_with_amended_ack, notify_on_request_stream
 from arize_mcp.server.task_handles.ids import TaskIds, TaskRef
 from arize_mcp.server.task_handles.negotiation import (
     TASK_PROTOCOL_VERSIONS,
@@ -47,7 +50,12 @@ from arize_mcp.server.tools.runs import TriggerResult
 from arize_mcp.server.tools.text import progress_message
 from arize_mcp.server.tools.waiting import wait_text
 
+log = logging.getLogger(__name__)
+
 RequestContext = ServerRequestContext[Runtime, Any]
+
+# Each listened task is a followed run; this keeps one stream from making the server poll thousands.
+MAX_LISTENED_TASKS = 100
 
 # The tools that wait for a run, and so may hand the wait over to a task.
 WAIT_TOOLS = frozenset({"wait_for_task_run", "trigger_task"})
@@ -161,6 +169,52 @@ class TaskHandles(Extension):
             return task
         result = completed_result(ref, run, elapsed).model_dump(mode="json", by_alias=True, exclude_none=True)
         return {**task, "status": "completed", "result": result}
+
+    def listen_wrapper(self) -> MethodWrapper:
+        """`subscriptions/listen` with `taskIds`: `notifications/tasks` on the stream for each task the
+        caller may read (others are left out of the acknowledgement, as unknown), each a complete
+        task as tasks/get would answer, sent when the listen starts and whenever the run changes,
+        until it ends. The SDK's handler serves everything else on the stream."""
+
+        async def listen(ctx: RequestContext, call_next: CallNext) -> HandlerResult:
+            requested = (ctx.params or {}).get("notifications")
+            task_ids = requested.get("taskIds") if isinstance(requested, dict) else None
+            if not task_ids:
+                return await call_next(ctx)
+            if not declares_tasks(ctx):
+                raise tasks_not_declared("subscriptions/listen with taskIds")
+            if not isinstance(task_ids, list) or len(task_ids) > MAX_LISTENED_TASKS:
+                raise MCPError(code=INVALID_PARAMS, message=f"taskIds: a list of at most {MAX_LISTENED_TASKS} ids.")
+            client = ctx.lifespan_context.client(request_headers(ctx))
+            tasks = {task_id: ref for task_id in task_ids if (ref := self.ids.read(task_id, client.identity))}
+            acknowledged = anyio.Event()
+            async with anyio.create_task_group() as group:
+                for task_id, ref in tasks.items():
+                    group.start_soon(self._report, ctx, client, task_id, ref, acknowledged)
+                try:
+                    return await listen_with_amended_ack(ctx, call_next, {"taskIds": list(tasks)}, acknowledged)
+                finally:
+                    group.cancel_scope.cancel()
+
+        return listen
+
+    async def _report(
+        self, ctx: RequestContext, client: ArizeClient, task_id: str, ref: TaskRef, acknowledged: anyio.Event
+    ) -> None:
+        runtime = ctx.lifespan_context
+        await acknowledged.wait()
+        last: TaskRun | None = None
+        try:
+            async with runtime.feeds.follow_run(client, ref.run_id) as cursor:
+                while last is None or not last.is_terminal:
+                    run = await cursor.next()
+                    if run != last:
+                        task = self._task(runtime, ref, task_id, run)
+                        await notify_on_request_stream(ctx, "notifications/tasks", task)
+                    last = run
+        except ArizeError as exc:
+            # Nothing to report that tasks/get would not say better: the listener polls to learn why.
+            log.info("stopped reporting task for run %s: %s", ref.run_id, type(exc).__name__)
 
 
 def runs_as_task(ctx: RequestContext, params: CallToolRequestParams) -> bool:
