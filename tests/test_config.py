@@ -165,3 +165,12 @@ def test_redacting_formatter_masks_secrets_in_any_record() -> None:
     formatter = RedactingFormatter(["sk-secret-123"], "%(message)s")
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "header Bearer %s", ("sk-secret-123",), None)
     assert formatter.format(record) == "header Bearer ********"
+
+
+def test_task_secret_is_read_trimmed_kept_secret_and_unset_when_empty() -> None:
+    settings = Settings.from_env({"ARIZE_MCP_TASK_SECRET": "  shared-7d1e  "})
+    assert settings.task_secret is not None
+    assert settings.task_secret.get_secret_value() == "shared-7d1e"
+    assert "shared-7d1e" not in repr(settings)
+    assert Settings.from_env({"ARIZE_MCP_TASK_SECRET": " "}).task_secret is None
+    assert Settings.from_env({}).task_secret is None

@@ -82,12 +82,13 @@ async def test_wait_for_task_run_answers_with_a_task_that_completes_with_the_too
         assert "The run ended." in result.content[0].text
 
 
+@pytest.mark.parametrize("wait", [True, "true"])  # read as the tool reads it
 async def test_trigger_with_wait_answers_with_a_task_whose_result_is_the_trigger_result(
-    upper_upstream: Upstream,
+    upper_upstream: Upstream, wait: object
 ) -> None:
     async with requester(upper_upstream) as client:
         before = upper_upstream.count("trigger")
-        created = await call(client, "trigger_task", {"task_name": HALLUCINATION, "wait": True, "timeout_seconds": 1})
+        created = await call(client, "trigger_task", {"task_name": HALLUCINATION, "wait": wait, "timeout_seconds": 1})
         assert isinstance(created, CreatedTask)
         assert upper_upstream.count("trigger") == before + 1  # one run, triggered before the handle came back
         done = await follow(client, created.task_id)

@@ -28,7 +28,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
 from mcp.shared.exceptions import MCPError
 from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolRequestParams, CallToolResult, EmptyResult, RequestParams
-from pydantic import ConfigDict
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import ArizeError, BadRequestError, NotFoundError
@@ -59,6 +59,7 @@ MAX_LISTENED_TASKS = 100
 
 # The tools that wait for a run, and so may hand the wait over to a task.
 WAIT_TOOLS = frozenset({"wait_for_task_run", "trigger_task"})
+_WAIT = TypeAdapter(bool | None)
 
 
 class TaskRequestParams(RequestParams):
@@ -222,7 +223,13 @@ def runs_as_task(ctx: RequestContext, params: CallToolRequestParams) -> bool:
     (trigger_task itself skips its wait under the same condition.)"""
     if params.name not in WAIT_TOOLS or not declares_tasks(ctx):
         return False
-    return params.name == "wait_for_task_run" or (params.arguments or {}).get("wait") is True
+    if params.name == "wait_for_task_run":
+        return True
+    try:
+        # Read as the tool reads it (lax: "true" is true), so the two never disagree about waiting.
+        return _WAIT.validate_python((params.arguments or {}).get("wait")) is True
+    except ValidationError:
+        return False  # ArgumentCheck has already refused the call
 
 
 def completed_result(ref: TaskRef, run: TaskRun, elapsed: float) -> CallToolResult:
