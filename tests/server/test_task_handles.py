@@ -26,8 +26,9 @@ from arize_mcp.emulator import EXPERIMENT, HALLUCINATION
 from arize_mcp.follow import PollSchedule
 from arize_mcp.server import build_server
 from arize_mcp.server.task_handles.negotiation import TASKS_EXTENSION
-from tests.conftest import READ_ONLY_KEY, Upstream, start_upstream
+from tests.conftest import FAST_POLL, READ_ONLY_KEY, Upstream, start_upstream
 from tests.helpers import ok
+from tests.server.test_resources import wait_for_polls
 from tests.task_requester import CreatedTask, TaskNotice, TasksRequester, call, cancel, follow, get, update
 
 pytestmark = pytest.mark.anyio
@@ -277,3 +278,19 @@ async def test_listen_for_tasks_needs_the_extension_declared(upper_upstream: Ups
         with pytest.raises(MCPError) as raised:
             await listen_for_tasks(plain, ["anything"])
         assert raised.value.error.code == MISSING_REQUIRED_CLIENT_CAPABILITY
+
+
+async def test_polling_for_a_task_stops_once_nobody_asks(slow_upstream: Upstream) -> None:
+    """A task poll keeps the run followed for a while (so the next poll is answered from it), then lets go."""
+    async with requester(slow_upstream) as client:
+        created = await call(client, "wait_for_task_run", {"run_id": await trigger(client)})
+        assert isinstance(created, CreatedTask)
+        await get(client, created.task_id)
+        # Followed: the poller reads the run on its own schedule between tasks/get.
+        await wait_for_polls(slow_upstream, slow_upstream.count("get_run") + 1)
+        # The linger is twice the longest pause; then no reads at all while nobody asks.
+        await anyio.sleep(2 * FAST_POLL.max_seconds + 0.5)
+        settled = slow_upstream.count("get_run")
+        await anyio.sleep(3 * FAST_POLL.max_seconds)
+        assert slow_upstream.count("get_run") == settled
+        assert (await get(client, created.task_id)).status == "working"  # and the next poll starts afresh

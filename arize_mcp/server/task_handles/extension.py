@@ -34,6 +34,7 @@ from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import ArizeError, BadRequestError, NotFoundError
 from arize_mcp.api.models import TaskRun
 from arize_mcp.config import Settings
+from arize_mcp.follow.schedule import PollSchedule
 from arize_mcp.follow.waiter import WaitResult
 from arize_mcp.server.errors import describe_error, report_error
 from arize_mcp.server.runtime import Runtime, request_headers
@@ -110,7 +111,7 @@ class TaskHandles(Extension):
             except ArizeError as exc:
                 return failure(report_error(exc))
         ref = TaskRef(run_id=run.id, tool=params.name, created_at=datetime.now(UTC))
-        task = self._task(runtime, ref, self.ids.issue(ref, client.identity), run, seed=True)
+        task = task_state(runtime.settings.poll, ref, self.ids.issue(ref, client.identity), run, seed=True)
         return {"resultType": "task", **task}
 
     async def _get(self, ctx: RequestContext, params: TaskRequestParams) -> dict[str, Any]:
@@ -120,7 +121,7 @@ class TaskHandles(Extension):
             run = await runtime.reads.latest(client, ref.run_id)
         except ArizeError as exc:
             raise _read_failed(exc) from None
-        return {"resultType": "complete", **self._task(runtime, ref, params.task_id, run)}
+        return {"resultType": "complete", **task_state(runtime.settings.poll, ref, params.task_id, run)}
 
     async def _update(self, ctx: RequestContext, params: TaskRequestParams) -> EmptyResult:
         # No task of this server ever asks for input, so there is nothing outstanding to apply.
@@ -147,29 +148,6 @@ class TaskHandles(Extension):
         if ref is None:
             raise unknown_task()
         return ref, client
-
-    def _task(
-        self, runtime: Runtime, ref: TaskRef, task_id: str, run: TaskRun, *, seed: bool = False
-    ) -> dict[str, Any]:
-        """The task as of `run`: a seed (`working`) for CreateTaskResult, else the detailed task."""
-        now = datetime.now(UTC)
-        elapsed = max(0.0, (now - ref.created_at).total_seconds())
-        task: dict[str, Any] = {
-            "taskId": task_id,
-            "status": "working",
-            "statusMessage": progress_message(run, elapsed),
-            "createdAt": _iso(ref.created_at),
-            "lastUpdatedAt": _iso(run.run_finished_at or now if run.is_terminal else now),
-            "ttlMs": None,
-        }
-        if not run.is_terminal:
-            age = (now - (run.run_started_at or run.created_at or ref.created_at)).total_seconds()
-            task["pollIntervalMs"] = round(runtime.settings.poll.interval_after(age) * 1000)
-            return task
-        if seed:
-            return task
-        result = completed_result(ref, run, elapsed).model_dump(mode="json", by_alias=True, exclude_none=True)
-        return {**task, "status": "completed", "result": result}
 
     def listen_wrapper(self) -> MethodWrapper:
         """`subscriptions/listen` with `taskIds`: `notifications/tasks` on the stream for each task the
@@ -210,12 +188,34 @@ class TaskHandles(Extension):
                 while last is None or not last.is_terminal:
                     run = await cursor.next()
                     if run != last:
-                        task = self._task(runtime, ref, task_id, run)
+                        task = task_state(runtime.settings.poll, ref, task_id, run)
                         await notify_on_request_stream(ctx, "notifications/tasks", task)
                     last = run
         except ArizeError as exc:
             # Nothing to report that tasks/get would not say better: the listener polls to learn why.
             log.info("stopped reporting task for run %s: %s", ref.run_id, type(exc).__name__)
+
+
+def task_state(poll: PollSchedule, ref: TaskRef, task_id: str, run: TaskRun, *, seed: bool = False) -> dict[str, Any]:
+    """The task as of `run`: the seed of a CreateTaskResult (always `working`: the client learns the
+    end from tasks/get), else the detailed task that tasks/get and notifications/tasks carry."""
+    now = datetime.now(UTC)
+    elapsed = max(0.0, (now - ref.created_at).total_seconds())
+    task: dict[str, Any] = {
+        "taskId": task_id,
+        "status": "working",
+        "statusMessage": progress_message(run, elapsed),
+        "createdAt": _iso(ref.created_at),
+        "lastUpdatedAt": _iso((run.run_finished_at or now) if run.is_terminal else now),
+        "ttlMs": None,
+    }
+    if seed or not run.is_terminal:
+        age = (now - (run.run_started_at or run.created_at or ref.created_at)).total_seconds()
+        # The shared poller's pause for a run of this age: polling faster would find nothing new.
+        task["pollIntervalMs"] = round(poll.interval_after(age) * 1000)
+        return task
+    result = completed_result(ref, run, elapsed).model_dump(mode="json", by_alias=True, exclude_none=True)
+    return {**task, "status": "completed", "result": result}
 
 
 def runs_as_task(ctx: RequestContext, params: CallToolRequestParams) -> bool:
