@@ -1,11 +1,11 @@
-"""Reads of a task's run for `tasks/get`, from the shared run poller.
+"""Point reads of a run from the shared run poller, for clients that ask again and again.
 
-Task handle clients poll `tasks/get` one request at a time, so a plain follow of the feed would start and stop
-a poller on every request and read Arize once per request. Instead a read keeps the run followed
-for a while after it (`linger`): further `tasks/get` for that run, from any number of clients with
-the same credential, are answered from the poller's latest snapshot, which it refreshes on its own
-schedule. When nobody has asked for `linger` seconds the follow ends and polling stops. This is a
-cache only: a replica that has none answers by starting one.
+Task-handle clients poll `tasks/get` one request at a time, so a plain follow of the feed would
+start and stop a poller on every request and read Arize once per request. Instead a read keeps the
+run followed for a while after it (`linger`): further reads of that run, from any number of
+clients with the same credential, are answered from the poller's latest snapshot, which it
+refreshes on its own schedule. When nobody has asked for `linger` seconds the follow ends and
+polling stops. This is a cache only: a process that has none answers by starting one.
 """
 
 from __future__ import annotations

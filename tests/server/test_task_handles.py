@@ -128,6 +128,15 @@ async def test_tasks_cancel_cancels_the_run_and_the_task_completes_with_it(slow_
         await cancel(client, created.task_id)
 
 
+async def test_read_only_acknowledges_tasks_cancel_and_cancels_nothing(slow_upstream: Upstream) -> None:
+    async with requester(slow_upstream, read_only=True) as client, requester(slow_upstream) as writer:
+        created = await call(client, "wait_for_task_run", {"run_id": await trigger(writer)})
+        assert isinstance(created, CreatedTask)
+        assert (await cancel(client, created.task_id)).result_type == "complete"
+        assert slow_upstream.count("cancel_run") == 0
+        assert (await get(client, created.task_id)).status == "working"
+
+
 async def test_tasks_update_acknowledges(upper_upstream: Upstream) -> None:
     async with requester(upper_upstream) as client:
         created = await call(client, "wait_for_task_run", {"run_id": await trigger(client)})

@@ -130,6 +130,10 @@ class TaskHandles(Extension):
 
     async def _cancel(self, ctx: RequestContext, params: TaskRequestParams) -> EmptyResult:
         ref, client = self._resolve(ctx, params, "tasks/cancel")
+        if ctx.lifespan_context.settings.read_only:
+            # Read-only changes nothing upstream; cancellation is cooperative, so it is acknowledged and
+            # the task goes on to the run's own end.
+            return EmptyResult(result_type="complete")
         try:
             await client.cancel_task_run(ref.run_id)
         except BadRequestError:
