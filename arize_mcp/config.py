@@ -100,6 +100,8 @@ class Settings:
     poll: PollSchedule = field(default_factory=PollSchedule)
     read_only: bool = False
     toolsets: frozenset[str] | None = None  # None: every toolset
+    # Signs task handles (server/task_handles); replicas must share it. None: a fresh one per process.
+    task_secret: SecretStr | None = None
 
     @property
     def base_url(self) -> str:
@@ -122,6 +124,7 @@ class Settings:
             ),
             read_only=env_flag(env, "ARIZE_MCP_READ_ONLY"),
             toolsets=parse_toolsets(env.get("ARIZE_MCP_TOOLSETS", "")),
+            task_secret=SecretStr(secret) if (secret := env.get("ARIZE_MCP_TASK_SECRET", "").strip()) else None,
         )
 
 

@@ -188,3 +188,12 @@ def test_service_limits_from_the_environment() -> None:
         ServiceSettings.from_env({"ARIZE_MCP_MAX_SESSIONS": "0"})
     assert Settings.from_env({"ARIZE_MCP_RETRY_BUDGET": "20"}).retry.sleep_budget_seconds == 20.0
     assert CommandDefaults.from_env({"ARIZE_MCP_OTEL": "1"}).otel and not CommandDefaults.from_env({}).otel
+
+
+def test_task_secret_is_read_trimmed_kept_secret_and_unset_when_empty() -> None:
+    settings = Settings.from_env({"ARIZE_MCP_TASK_SECRET": "  shared-7d1e  "})
+    assert settings.task_secret is not None
+    assert settings.task_secret.get_secret_value() == "shared-7d1e"
+    assert "shared-7d1e" not in repr(settings)
+    assert Settings.from_env({"ARIZE_MCP_TASK_SECRET": " "}).task_secret is None
+    assert Settings.from_env({}).task_secret is None

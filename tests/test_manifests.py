@@ -50,7 +50,7 @@ def test_deployment_runs_stateless_replicas_safely() -> None:
     secrets = {
         e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})
     }
-    assert set(secrets) == {"ARIZE_MCP_AUTH_TOKEN", "ARIZE_API_KEY"}
+    assert set(secrets) == {"ARIZE_MCP_AUTH_TOKEN", "ARIZE_API_KEY", "ARIZE_MCP_TASK_SECRET"}
     assert pod["terminationGracePeriodSeconds"] > args.shutdown_grace_seconds
 
 

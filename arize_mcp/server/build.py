@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.extension import Extension
 from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import DiscoverResult
@@ -21,6 +22,7 @@ from arize_mcp.server.run_view import hide_run_view_from_plain_clients, run_view
 from arize_mcp.server.runtime import Drain, Runtime, lifespan_for
 from arize_mcp.server.seams import wrap_every_request, wrap_method
 from arize_mcp.server.secrecy import mask_secrets
+from arize_mcp.server.task_handles.extension import WAIT_TOOLS, TaskHandles
 from arize_mcp.server.tools import TOOLS, ToolSpec
 from arize_mcp.server.tools.arguments import ArgumentCheck
 
@@ -42,6 +44,12 @@ def build_server(
         register_secret(settings.api_key.get_secret_value())
     # The bus subscriptions/listen delivers from; run watches publish their changes on it.
     bus = InMemorySubscriptionBus()
+    # The run view (MCP Apps), when a chosen tool shows its results in it.
+    extensions: list[Extension] = [run_view_extension()] if any(spec.view for spec in specs) else []
+    # Task handles, when a chosen tool waits for runs.
+    handles = TaskHandles(settings) if names & WAIT_TOOLS else None
+    if handles is not None:
+        extensions.append(handles)
     server: MCPServer[Runtime] = MCPServer(
         name="arize-mcp",
         title="Arize Tasks",
@@ -52,8 +60,7 @@ def build_server(
         lifespan=lifespan_for(settings, drain),
         subscriptions=bus,
         tools=tools,
-        # The run view (MCP Apps), when a chosen tool shows its results in it.
-        extensions=[run_view_extension()] if any(spec.view for spec in specs) else [],
+        extensions=extensions,
     )
     # Outermost of ours, so whatever any handler or middleware below answers is masked.
     wrap_every_request(server, mask_secrets)
@@ -61,6 +68,8 @@ def build_server(
     wrap_method(server, "tools/call", ArgumentCheck(tools))
     wrap_method(server, "server/discover", lists_never_change)
     register_resources(server, bus, subscribe=standalone_channel)
+    if handles is not None:
+        wrap_method(server, "subscriptions/listen", handles.listen_wrapper())
     register_prompts(server, available_tools=names)
     register_completions(server)
     return server

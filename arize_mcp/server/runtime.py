@@ -22,6 +22,7 @@ from arize_mcp.api.errors import InvalidApiKeyError
 from arize_mcp.api.http import new_http_client
 from arize_mcp.config import Settings, is_header_safe
 from arize_mcp.follow.feeds import RunFeeds
+from arize_mcp.follow.reads import RunReads
 from arize_mcp.redaction import add_request_secrets
 
 API_KEY_HEADER = "x-arize-api-key"
@@ -55,6 +56,8 @@ class Runtime:
     settings: Settings
     http: httpx2.AsyncClient
     feeds: RunFeeds
+    # Task handles' reads of a run, kept followed between polls (follow/reads.py).
+    reads: RunReads
     tasks: anyio.abc.TaskGroup
     drain: Drain
 
@@ -91,12 +94,13 @@ def lifespan_for(settings: Settings, drain: Drain | None = None):  # noqa: ANN20
         )
         async with http:
             async with anyio.create_task_group() as tasks:
+                feeds = RunFeeds(tasks, settings.poll, max_retry_after_seconds=settings.retry.max_retry_after_seconds)
                 yield Runtime(
                     settings=settings,
                     http=http,
-                    feeds=RunFeeds(
-                        tasks, settings.poll, max_retry_after_seconds=settings.retry.max_retry_after_seconds
-                    ),
+                    feeds=feeds,
+                    # Long enough that a client keeping to pollIntervalMs always finds the run still followed.
+                    reads=RunReads(feeds, tasks, linger_seconds=2 * settings.poll.max_seconds),
                     tasks=tasks,
                     drain=drain or Drain(),
                 )

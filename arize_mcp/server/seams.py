@@ -18,21 +18,29 @@ and checked by tests/server/test_seams.py, so an SDK upgrade that moves one fail
 - the Streamable HTTP session table, to close sessions that never came back (the session cap):
   the session manager's `_server_instances` and `_discard_session`;
 - uvicorn's HTTP protocol class, wrapped to gate connections before any request arrives: its
-  constructor's keyword arguments (`config`, `server_state`, `app_state`, `_loop`).
+  constructor's keyword arguments (`config`, `server_state`, `app_state`, `_loop`);
+- task notifications on a `subscriptions/listen` stream (the tasks extension): the SDK's listen
+  handler acknowledges only the kinds it knows, so its acknowledgement is amended on the way out
+  (it sends it through `ctx.session.send_notification`), and `notifications/tasks` (which must
+  carry `ttlMs: null`, dropped by the typed path's `exclude_none`) go out on the request's stream
+  through the session's `_request_outbound`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
+import anyio
 from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import RequestHandler
 from mcp.server.mcpserver import MCPServer
 from mcp.shared._stream_protocols import ReadStream, WriteStream
 from mcp.shared.message import SessionMessage
+from mcp.types import SubscriptionFilter, SubscriptionsAcknowledgedNotification
 from pydantic import BaseModel
 
 MethodWrapper = Callable[[ServerRequestContext[Any, Any], CallNext], Awaitable[HandlerResult]]
@@ -177,3 +185,40 @@ async def close_session(server: MCPServer[Any], session_id: str) -> None:
     transport = manager._server_instances.get(session_id)  # noqa: SLF001
     if transport is not None:
         await manager._discard_session(session_id, transport)  # noqa: SLF001
+
+
+class _AmendedAck:
+    """The request's session, with `extra` merged into the listen acknowledgement it sends."""
+
+    def __init__(self, session: Any, extra: Mapping[str, Any], acknowledged: anyio.Event) -> None:
+        self._session = session
+        self._extra = extra
+        self._acknowledged = acknowledged
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    async def send_notification(self, notification: Any, related_request_id: Any = None) -> None:
+        if isinstance(notification, SubscriptionsAcknowledgedNotification) and not self._acknowledged.is_set():
+            honored = notification.params.notifications.model_dump(by_alias=True, exclude_none=True)
+            amended = SubscriptionFilter.model_validate({**honored, **self._extra})
+            notification = notification.model_copy(
+                update={"params": notification.params.model_copy(update={"notifications": amended})}
+            )
+            await self._session.send_notification(notification, related_request_id)
+            self._acknowledged.set()
+            return
+        await self._session.send_notification(notification, related_request_id)
+
+
+async def listen_with_amended_ack(
+    ctx: ServerRequestContext[Any, Any], call_next: CallNext, extra: Mapping[str, Any], acknowledged: anyio.Event
+) -> HandlerResult:
+    """Serve `subscriptions/listen` with the SDK's handler, `extra` added to the kinds its acknowledgement
+    lists; `acknowledged` is set once the acknowledgement (the stream's first frame) is sent."""
+    return await call_next(dataclasses.replace(ctx, session=_AmendedAck(ctx.session, extra, acknowledged)))
+
+
+async def notify_on_request_stream(ctx: ServerRequestContext[Any, Any], method: str, params: Mapping[str, Any]) -> None:
+    """Send a notification, its params exactly as given, on the stream of the request `ctx` serves."""
+    await ctx.session._request_outbound.notify(method, params)  # noqa: SLF001

@@ -11,6 +11,7 @@ import pytest
 
 from tests.integrations.provision import (
     EXT_APPS_PACKAGES,
+    EXT_TASKS_PACKAGES,
     PLAYWRIGHT_REQUIREMENTS,
     REPO_ROOT,
     UV_REQUIREMENTS,
@@ -52,6 +53,12 @@ def openai_agents_python() -> Path:
 def ext_apps_modules() -> Path:
     """`node_modules` with @modelcontextprotocol/ext-apps (the MCP Apps reference) and its peers."""
     return ensure_npm_packages("ext-apps", EXT_APPS_PACKAGES)
+
+
+@pytest.fixture(scope="session")
+def ext_tasks_modules() -> Path:
+    """`node_modules` with @modelcontextprotocol/ext-tasks (the Tasks requester) and its SDK client."""
+    return ensure_npm_packages("ext-tasks", EXT_TASKS_PACKAGES)
 
 
 @pytest.fixture(scope="session")

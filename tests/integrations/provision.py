@@ -40,6 +40,12 @@ EXT_APPS_PACKAGES = {
     "@modelcontextprotocol/core": "2.4.0",
     "zod": "4.6.7",
 }
+# The MCP Tasks extension's TypeScript requester, and the SDK client it drives.
+EXT_TASKS_PACKAGES = {
+    "@modelcontextprotocol/ext-tasks": "0.2.2",
+    "@modelcontextprotocol/client": "2.4.0",
+    "zod": "4.6.7",
+}
 UV_REQUIREMENTS = ("uv==0.13.9",)
 PLAYWRIGHT_REQUIREMENTS = ("playwright==1.65.2",)
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright drives it, so it downloads no browser

@@ -13,14 +13,16 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 import pytest
 import uvicorn
 import uvicorn.server
 from mcp import Client
+from mcp.client.extension import ClientExtension, NotificationBinding
 from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
-from mcp.types import EmptyResult, Request, RequestParams, Result
+from mcp.types import EmptyResult, NotificationParams, Request, RequestParams, Result
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from arize_mcp.asgi import CleanExitServer
@@ -170,6 +172,60 @@ async def test_seam_wrap_method_wraps_only_its_method(mode: str) -> None:
     params = calls[0][2]
     # Middleware sees the raw params, before validation (the listen wrapper validates them itself).
     assert isinstance(params, Mapping) and params.get("word") == "wrapped"
+
+
+async def test_seam_listen_with_amended_ack_adds_to_the_sdk_acknowledgement() -> None:
+    server = _server()
+    acknowledged = anyio.Event()
+
+    async def amend(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        return await seams.listen_with_amended_ack(ctx, call_next, {"x-test-kind": ["a"]}, acknowledged)
+
+    seams.wrap_method(server, "subscriptions/listen", amend)
+    async with Client(server, mode="auto") as client:
+        with anyio.fail_after(10):
+            async with client.listen(tools_list_changed=True) as subscription:
+                honored = subscription.honored
+    assert acknowledged.is_set(), (
+        "seam `listen_with_amended_ack`: the SDK's listen handler no longer sends its acknowledgement through "
+        "ctx.session.send_notification as a SubscriptionsAcknowledgedNotification"
+    )
+    assert honored.tools_list_changed is True, "the SDK's own acknowledged kinds are kept"
+    assert (honored.model_extra or {}).get("x-test-kind") == ["a"], f"the acknowledgement was not amended: {honored}"
+
+
+class _NullableNotice(NotificationParams):
+    word: str
+    maybe: int | None
+
+
+async def test_seam_notify_on_request_stream_sends_params_exactly_as_given() -> None:
+    server = _server()
+    received: list[_NullableNotice] = []
+
+    async def record(notice: _NullableNotice) -> None:
+        received.append(notice)
+
+    class Observer(ClientExtension):
+        identifier = "x-arize-mcp-test/seam-observer"
+
+        def notifications(self) -> list[NotificationBinding[Any]]:
+            return [NotificationBinding(method="x-arize-mcp-test/notice", params_type=_NullableNotice, handler=record)]
+
+    async def probe(ctx: ServerRequestContext[Any, Any], params: ProbeParams) -> ProbeResult:
+        await seams.notify_on_request_stream(ctx, "x-arize-mcp-test/notice", {"word": params.word, "maybe": None})
+        return ProbeResult(word=params.word, connection_type="")
+
+    seams.add_request_handler(server, PROBE, ProbeParams, probe)
+    async with Client(server, mode="auto", extensions=[Observer()]) as client:
+        await client.session.send_request(_probe_request("sent"), ProbeResult)
+        with anyio.fail_after(10):
+            while not received:
+                await anyio.sleep(0.01)
+    # `maybe` is required: a notice without its explicit null fails validation and never arrives.
+    assert received[0].word == "sent" and received[0].maybe is None, (
+        "seam `notify_on_request_stream` (ServerSession._request_outbound.notify)"
+    )
 
 
 @pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")  # handshake-era method

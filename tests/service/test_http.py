@@ -15,6 +15,7 @@ import anyio
 import httpx2
 import pytest
 from mcp import Client
+from mcp.client.extension import ClientExtension
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
@@ -36,12 +37,17 @@ MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": 
 
 @asynccontextmanager
 async def mcp_session(
-    url: str | list[str], *, headers: dict[str, str] | None = None, mode: str = "auto"
+    url: str | list[str],
+    *,
+    headers: dict[str, str] | None = None,
+    mode: str = "auto",
+    extensions: list[ClientExtension] | None = None,
 ) -> AsyncIterator[Client]:
     """An SDK client; given several URLs, every HTTP request goes to the next one in turn."""
     urls = [url] if isinstance(url, str) else url
     http = httpx2.AsyncClient(headers=headers, transport=RoundRobin(urls), timeout=httpx2.Timeout(30, read=60))
-    async with http, Client(streamable_http_client(urls[0], http_client=http), mode=mode) as client:
+    transport = streamable_http_client(urls[0], http_client=http)
+    async with http, Client(transport, mode=mode, extensions=extensions or []) as client:
         yield client
 
 

@@ -35,6 +35,7 @@ from arize_mcp.server.errors import (
 )
 from arize_mcp.server.run_view import RUN_VIEW_URI, bound_of, with_run_view
 from arize_mcp.server.runtime import client_for
+from arize_mcp.server.task_handles.negotiation import declares_tasks
 from arize_mcp.server.tools.datetimes import format_datetime, resolve_datetime
 from arize_mcp.server.tools.params import (
     Cursor,
@@ -203,7 +204,8 @@ async def trigger_task(
             may_have_started(f"Network failure talking to Arize: {exc}.", "The trigger may have reached Arize.")
         ) from None
     started = f"Triggered a new run. {run_summary(run)}"
-    if wait:
+    # A client that takes task handles gets one for the run instead of this wait (server/task_handles).
+    if wait and not declares_tasks(ctx.request_context):
         try:
             outcome = await follow_run(ctx, run.id, timeout_seconds)
         except ArizeError as exc:
