@@ -120,7 +120,9 @@ class Settings:
             ),
             poll=PollSchedule(
                 initial_seconds=env_seconds(env, "ARIZE_MCP_POLL_INITIAL_SECONDS", 1.0),
-                max_seconds=min(MAX_POLL_SECONDS, env_seconds(env, "ARIZE_MCP_POLL_MAX_SECONDS", MAX_POLL_SECONDS)),
+                max_seconds=min(
+                    MAX_POLL_SECONDS, env_seconds(env, "ARIZE_MCP_POLL_MAX_SECONDS", PollSchedule.max_seconds)
+                ),
             ),
             read_only=env_flag(env, "ARIZE_MCP_READ_ONLY"),
             toolsets=parse_toolsets(env.get("ARIZE_MCP_TOOLSETS", "")),

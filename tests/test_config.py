@@ -162,6 +162,11 @@ def test_poll_interval_grows_to_its_cap() -> None:
     assert max(intervals) == 10.0  # never above 10 s, whatever the environment says
 
 
+def test_poll_cap_defaults_to_the_official_sdks_interval() -> None:
+    # Without a prediction, reads settle at the SDK's fixed 5 s: never later than it.
+    assert Settings.from_env({}).poll.max_seconds == 5.0
+
+
 def test_redacting_formatter_masks_secrets_in_any_record() -> None:
     register_secret("sk-secret-123")
     formatter = RedactingFormatter("%(message)s")

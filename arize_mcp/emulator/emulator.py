@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from arize_mcp.api.models import TaskRun, TaskType
 from arize_mcp.emulator.app import EmulatorApp
@@ -76,6 +76,13 @@ class Emulator:
         *,
         last_run_at: datetime | None = None,
         failure_reason: str | None = None,
+        run_seconds: float | None = None,
     ) -> str:
-        """Add a project-based evaluation task; its runs fail with `failure_reason` when set."""
-        return self._store.add_project_task(name, task_type, last_run_at, failure_reason, self.now())
+        """Add a project-based evaluation task; its runs fail with `failure_reason` when set, and
+        take `run_seconds` from trigger to end when set (else the emulator's `run_seconds`)."""
+        return self._store.add_project_task(name, task_type, last_run_at, failure_reason, self.now(), run_seconds)
+
+    def add_history(self, task_id: str, durations: Sequence[float], *, window: timedelta = timedelta(hours=1)) -> None:
+        """Give a project task completed past runs, one a day, newest first, taking `durations`
+        seconds each over data windows of `window` (60 spans an hour) that end before today's."""
+        self._store.add_past_runs(task_id, durations, window, self.config.pending_fraction, self.now())

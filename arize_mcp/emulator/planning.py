@@ -73,7 +73,7 @@ def plan_project_evaluation(
     if end - start > MAX_DATA_WINDOW:
         days = (end - start).total_seconds() / 86400
         raise BadRequest(f"The data window spans {days:.1f} days; at most 30 days are allowed.")
-    total = max(1, min(fields.max_spans or DEFAULT_MAX_SPANS, _span_count(start, end)))
+    total = max(1, min(fields.max_spans or DEFAULT_MAX_SPANS, span_count(start, end)))
     labelled = not fields.override_evaluations and _all_spans_labelled((start, end), labelled_windows)
     reason = (
         f"All spans between {format_datetime(start)} and {format_datetime(end)} already have "
@@ -189,7 +189,7 @@ def _plan(record: TaskRecord, total: int, already_labelled: str | None, now: dat
     return RunPlan(now, timing.run_seconds, timing.pending_fraction, outcome, counts, reason)
 
 
-def _span_count(start: datetime, end: datetime) -> int:
+def span_count(start: datetime, end: datetime) -> int:
     """Spans in [start, end): minute marks at or after `start` minus those at or after `end`."""
     return max(0, _marks_before(end) - _marks_before(start))
 
@@ -211,7 +211,7 @@ def _all_spans_labelled(window: Window, labelled_windows: Sequence[Window]) -> b
         return False
     edge = start
     for covered_start, covered_end in overlapping:
-        if _span_count(edge, covered_start) > 0:
+        if span_count(edge, covered_start) > 0:
             return False
         edge = max(edge, covered_end)
-    return _span_count(edge, end) == 0
+    return span_count(edge, end) == 0

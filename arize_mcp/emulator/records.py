@@ -66,6 +66,8 @@ class TaskRecord:
     task: Task
     # Set for tasks whose runs always fail, e.g. an evaluator with a broken model endpoint.
     failure_reason: str | None = None
+    # How long this task's runs take, trigger to end; None: the emulator's run_seconds.
+    run_seconds: float | None = None
 
 
 @dataclass

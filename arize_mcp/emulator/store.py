@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from arize_mcp.api.models import RunStatus, Task, TaskRun, TaskType
-from arize_mcp.emulator.lifecycle import state_at
+from arize_mcp.emulator.lifecycle import Counts, Outcome, RunPlan, state_at
 from arize_mcp.emulator.planning import (
     PlannedRun,
     Timing,
@@ -20,6 +20,7 @@ from arize_mcp.emulator.planning import (
     plan_dataset_evaluation,
     plan_experiment_run,
     plan_project_evaluation,
+    span_count,
 )
 from arize_mcp.emulator.problems import BadRequest, NotFound
 from arize_mcp.emulator.records import (
@@ -81,6 +82,7 @@ class Store:
         last_run_at: datetime | None,
         failure_reason: str | None,
         now: datetime,
+        run_seconds: float | None = None,
     ) -> str:
         """A project-based evaluation task in the first space's project; returns its id."""
         if task_type is TaskType.RUN_EXPERIMENT:
@@ -100,7 +102,29 @@ class Store:
             created_by_user_id=self._user_id,
         )
         self.add_task(task, failure_reason)
+        self._tasks[task.id].run_seconds = run_seconds
         return task.id
+
+    def add_past_runs(
+        self, task_id: str, durations: Sequence[float], window: timedelta, pending_fraction: float, now: datetime
+    ) -> None:
+        """Completed runs of a project task, one a day before `now` (the newest first), each over a
+        data window of `window` ending when it was created and taking its `durations` entry."""
+        if any(seconds <= 0 for seconds in durations) or not timedelta(0) < window <= timedelta(days=1):
+            raise ValueError("past runs need positive durations and a window of at most a day")
+        with self._lock:
+            record = self._task(task_id)
+            for days, seconds in enumerate(durations, start=1):
+                created = now - timedelta(days=days)
+                start = created - window
+                plan = RunPlan(
+                    created, seconds, pending_fraction, Outcome.COMPLETE, Counts(successes=span_count(start, created))
+                )
+                run = RunRecord(self._new_id("TaskRun", probing=True), task_id, plan, self._user_id, start, created)
+                self._runs[run.id] = run
+            if durations:
+                last = now - timedelta(days=1)
+                record.task = record.task.model_copy(update={"last_run_at": max(last, record.task.last_run_at or last)})
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -163,6 +187,8 @@ class Store:
     def trigger(self, task_id: str, fields: TriggerFields, now: datetime, timing: Timing) -> TaskRun:
         with self._lock:
             record = self._task(task_id)
+            if record.run_seconds is not None:
+                timing = Timing(record.run_seconds, timing.pending_fraction)
             planned = self._plan(record, fields, now, timing)
             run = RunRecord(
                 id=self._new_id("TaskRun", probing=True),

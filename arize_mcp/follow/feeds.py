@@ -2,9 +2,11 @@
 
 Waits (`RunWaiter`), trigger-and-wait and resource subscriptions (`RunWatch`) all follow runs. When
 several follow the same run with the same credentials, one poller reads it and every follower
-sees each snapshot, so N followers cost Arize what one does. The poller's interval starts fast
-and grows to a cap (a 429's Retry-After stretches it, up to the same cap reads honour); it stops
-the moment its last follower leaves, so a cancelled call sends nothing more upstream.
+sees each snapshot, so N followers cost Arize what one does. The poller reads densely around the
+run's predicted end and sparsely before it (pacing.py, from the task's history read once per task,
+history.py); with no prediction its interval starts fast and grows to a cap. A 429's Retry-After
+stretches a pause, up to the same cap reads honour. Polling stops the moment the last follower
+leaves, so a cancelled call sends nothing more upstream.
 
 Weather does not end a feed: through a transient failure (no connection, a 5xx, a 429, an answer
 that cannot be read) the poller keeps going, backing off, and tells followers who asked; only a
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -31,8 +34,10 @@ from arize_mcp.api.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from arize_mcp.api.models import TaskRun
+from arize_mcp.api.models import RunStatus, TaskRun
 from arize_mcp.api.retry import RetryPolicy, shared_sleep_budget
+from arize_mcp.follow.history import HISTORY_RUNS, ListRuns, TaskHistories
+from arize_mcp.follow.pacing import Pacer
 from arize_mcp.follow.schedule import PollSchedule
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,8 @@ class RunFeed:
     failures: int = 0  # transient failures so far, so followers can tell a new one from one they saw
     finished: bool = False
     followers: int = 0
+    # When the poller expects the run to end (epoch seconds), or None when it cannot tell.
+    expected_end: float | None = None
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
     _changed: anyio.Event = field(default_factory=anyio.Event)
 
@@ -102,6 +109,11 @@ class RunCursor:
         """Whether the poller has stopped (the run ended, or a permanent error)."""
         return self._feed.finished
 
+    @property
+    def expected_end(self) -> float | None:
+        """When the run is expected to end (epoch seconds), if the poller can tell."""
+        return None if self._feed.finished else self._feed.expected_end
+
     async def next(self, *, transient_errors: bool = False) -> TaskRun:
         """The next snapshot; raises the poller's error if it stopped without one. With
         `transient_errors`, also raises each transient failure not seen yet (the poller goes on)."""
@@ -127,28 +139,39 @@ class RunFeeds:
         poll: PollSchedule,
         *,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        wall: Callable[[], float] = time.time,
         max_retry_after_seconds: float = RetryPolicy.max_retry_after_seconds,
     ) -> None:
         self._task_group = task_group
         self._poll = poll
         self._sleep = sleep
+        self._wall = wall
         self._max_retry_after = max_retry_after_seconds
         self._feeds: dict[tuple[str, str], RunFeed] = {}
+        self.histories = TaskHistories()
 
     def follow_run(self, client: ArizeClient, run_id: str) -> AbstractAsyncContextManager[RunCursor]:
         """Follow a run as `client` sees it: one poller per (credential, run), whoever asks."""
         # The poller paces itself and honours Retry-After, so the client must not also wait out a 429.
         fetch = functools.partial(client.get_task_run, run_id, retry_rate_limits=False)
-        return self.follow(client.identity, run_id, fetch)
+
+        async def completed_runs(task_id: str) -> Iterable[TaskRun]:
+            page = await client.list_task_runs(task_id, status=RunStatus.COMPLETED, limit=HISTORY_RUNS)
+            return page.task_runs
+
+        return self.follow(client.identity, run_id, fetch, completed_runs)
 
     @asynccontextmanager
-    async def follow(self, identity: str, run_id: str, fetch: Fetch) -> AsyncIterator[RunCursor]:
-        """Follow the run keyed by (identity, run_id); `fetch` reads it if no poller runs yet."""
+    async def follow(
+        self, identity: str, run_id: str, fetch: Fetch, list_runs: ListRuns | None = None
+    ) -> AsyncIterator[RunCursor]:
+        """Follow the run keyed by (identity, run_id); `fetch` reads it if no poller runs yet, and
+        `list_runs` reads its task's past completed runs, newest first, to predict its end."""
         key = (identity, run_id)
         feed = self._feeds.get(key)
         if feed is None:
             feed = self._feeds[key] = RunFeed(key)
-            self._task_group.start_soon(self._poll_run, feed, fetch)
+            self._task_group.start_soon(self._poll_run, feed, fetch, list_runs)
         feed.followers += 1
         try:
             yield RunCursor(feed)
@@ -159,8 +182,10 @@ class RunFeeds:
                 if self._feeds.get(key) is feed:
                     del self._feeds[key]
 
-    async def _poll_run(self, feed: RunFeed, fetch: Fetch) -> None:
+    async def _poll_run(self, feed: RunFeed, fetch: Fetch, list_runs: ListRuns | None) -> None:
         polls = failures = 0
+        pacer = Pacer(self._poll, wall=self._wall)
+        identity = feed.key[0]
         with feed.scope:
             try:
                 while True:
@@ -187,8 +212,14 @@ class RunFeeds:
                         polls, failures = polls + 1, 0
                         feed.publish(run)
                         if run.is_terminal:
+                            self.histories.learn(identity, run)
                             return
-                        delay = self._poll.interval(polls)
+                        if polls == 1 and list_runs is not None and run.task_id:
+                            with shared_sleep_budget():
+                                history = await self.histories.get(identity, run.task_id, list_runs)
+                            pacer.use_history(history, run)
+                        delay = pacer.next_delay(run)
+                        feed.expected_end = pacer.window.likely if pacer.window else None
                     await self._sleep(delay)
             finally:
                 # A finished run stays readable by its followers; a new follower starts afresh.

@@ -1,4 +1,9 @@
-"""How often a run is read while someone follows it: fast at first, then slower up to a cap."""
+"""How often a run is read when nothing predicts its end: fast at first, then slower up to a cap.
+
+The cap is the official SDK's fixed interval (5 s): once past the first reads this schedule reads
+like the SDK, so without a prediction a wait is never later than the SDK's, and a short run is
+seen sooner. With a prediction, pacing.py decides instead.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ class PollSchedule:
 
     initial_seconds: float = 1.0
     growth: float = 1.5
-    max_seconds: float = 10.0
+    max_seconds: float = 5.0
 
     def interval(self, polls_done: int) -> float:
         """Seconds to wait after `polls_done` reads before the next one."""

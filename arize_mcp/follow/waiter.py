@@ -1,8 +1,10 @@
 """RunWaiter: follow one run until it ends, this caller's time is up, or the server drains.
 
-Polling itself is the shared feed's (feeds.py): the first read is immediate, then the schedule's
-interval applies, stretched by a 429's Retry-After. Leaving the wait (timeout, cancellation) ends
-this caller's follow; with no follower left, polling stops at once.
+Polling itself is the shared feed's (feeds.py): the first read is immediate, then reads follow
+the run's predicted end (pacing.py), stretched by a 429's Retry-After. Between reads, which may be
+far apart while the end is far, the caller still hears of the run at least every
+`heartbeat_seconds`, from the latest snapshot. Leaving the wait (timeout, cancellation) ends this
+caller's follow; with no follower left, polling stops at once.
 
 A wait rides out upstream weather (Arize unreachable, 5xx, 429) until its own timeout, telling
 `on_trouble` of each failure; at the timeout it returns the last run it read and what went wrong
@@ -24,8 +26,11 @@ from arize_mcp.follow.feeds import RunCursor, RunFeeds
 
 # A read that started before the deadline may finish a little after it.
 POLL_GRACE_SECONDS = 5.0
+# Longest silence towards a waiting caller: clients show progress notifications as signs of life.
+HEARTBEAT_SECONDS = 8.0
 
-OnPoll = Callable[[TaskRun, int, float], Awaitable[None]]
+# (run, snapshots so far, seconds waited, seconds until the run's predicted end or None)
+OnPoll = Callable[[TaskRun, int, float, float | None], Awaitable[None]]
 OnTrouble = Callable[[ArizeError, float], Awaitable[None]]
 
 
@@ -59,7 +64,8 @@ class WaitResult(BaseModel):
 
 class RunWaiter:
     """Follows runs through the shared feeds. `stop` (the server's drain) ends a wait early with
-    the latest snapshot; `clock` is injectable for tests."""
+    the latest snapshot; `clock` and `wall` (the time of day, to compare with the run's predicted
+    end) are injectable for tests."""
 
     def __init__(
         self,
@@ -68,11 +74,15 @@ class RunWaiter:
         *,
         stop: anyio.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
     ) -> None:
         self._feeds = feeds
         self._client = client
         self._stop = stop
         self._clock = clock
+        self._wall = wall
+        self._heartbeat = heartbeat_seconds
 
     async def wait(
         self,
@@ -82,8 +92,9 @@ class RunWaiter:
         on_trouble: OnTrouble | None = None,
     ) -> WaitResult:
         """The run once it is terminal, or its latest snapshot when the time is up; `on_poll` sees
-        every snapshot, `on_trouble` every transient failure. Raises a permanent error, or the last
-        failure when not even one snapshot could be read in time."""
+        every snapshot, and the latest again after `heartbeat_seconds` without a new one;
+        `on_trouble` sees every transient failure. Raises a permanent error, or the last failure
+        when not even one snapshot could be read in time."""
         started = self._clock()
         deadline = started + timeout_seconds
         run: TaskRun | None = None
@@ -97,8 +108,10 @@ class RunWaiter:
                 budget = remaining if answered else max(0.0, remaining) + POLL_GRACE_SECONDS
                 if budget <= 0:
                     break
+                # Once there is a run to report, wake up in time to report it again.
+                stretch = budget if run is None else min(budget, self._heartbeat)
                 try:
-                    fresh = await self._next(cursor, budget, stoppable=run is not None)
+                    fresh = await self._next(cursor, stretch, stoppable=run is not None)
                 except ArizeError as exc:
                     # Only the error that ended the feed ends the wait: a transient one seen late may
                     # be followed by a snapshot that ended the run.
@@ -109,10 +122,14 @@ class RunWaiter:
                         await on_trouble(exc, self._clock() - started)
                     continue
                 if fresh is None:
+                    if run is not None and stretch < budget and not (self._stop and self._stop.is_set()):
+                        if on_poll is not None:
+                            await on_poll(run, polls, self._clock() - started, self._expected_in(cursor))
+                        continue
                     break
                 run, polls, trouble = fresh, polls + 1, None
                 if on_poll is not None:
-                    await on_poll(run, polls, self._clock() - started)
+                    await on_poll(run, polls, self._clock() - started, self._expected_in(cursor))
             if run is None:
                 raise (
                     trouble
@@ -129,6 +146,10 @@ class RunWaiter:
             polls=polls,
             last_error=None if trouble is None else f"{trouble_summary(trouble)}: {trouble}",
         )
+
+    def _expected_in(self, cursor: RunCursor) -> float | None:
+        end = cursor.expected_end
+        return None if end is None else end - self._wall()
 
     async def _next(self, cursor: RunCursor, budget: float, *, stoppable: bool) -> TaskRun | None:
         """The next snapshot, or None when the budget runs out or (once we have a run) a stop is asked."""

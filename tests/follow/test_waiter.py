@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from arize_mcp.api.errors import ApiError, AuthenticationError, NotFoundError, RateLimitError
-from arize_mcp.api.models import TaskRun
+from arize_mcp.api.models import ListTaskRunsResponse, Pagination, TaskRun
 from arize_mcp.follow.feeds import RunFeeds
 from arize_mcp.follow.schedule import PollSchedule
 from arize_mcp.follow.waiter import RunWaiter, WaitResult
@@ -31,6 +31,7 @@ class FakeClient:
         self.identity = identity
         self.read = Script(*outcomes, time=time)
         self.requests: list[tuple[str, bool]] = []
+        self.history_reads: list[tuple[str, dict[str, object]]] = []
 
     @property
     def calls(self) -> int:
@@ -40,6 +41,11 @@ class FakeClient:
         self.requests.append((run_id, retry_rate_limits))
         return await self.read()
 
+    async def list_task_runs(self, task_id: str, **query: object) -> ListTaskRunsResponse:
+        """A task with no past runs: nothing predicts the run's end, so the schedule paces reads."""
+        self.history_reads.append((task_id, query))
+        return ListTaskRunsResponse(task_runs=[], pagination=Pagination(has_more=False))
+
 
 class Polls:
     """An `on_poll` callback that records (status, poll number, elapsed fake seconds)."""
@@ -47,7 +53,7 @@ class Polls:
     def __init__(self) -> None:
         self.seen: list[tuple[TaskRun, int, float]] = []
 
-    async def __call__(self, run: TaskRun, polls: int, elapsed: float) -> None:
+    async def __call__(self, run: TaskRun, polls: int, elapsed: float, expected_in: float | None) -> None:
         self.seen.append((run, polls, elapsed))
 
 
@@ -154,8 +160,8 @@ async def test_drain_takes_no_further_snapshot_even_one_already_published() -> N
     stop = anyio.Event()
     polls = Polls()
 
-    async def drain_during_first_poll(run: TaskRun, n: int, elapsed: float) -> None:
-        await polls(run, n, elapsed)
+    async def drain_during_first_poll(run: TaskRun, n: int, elapsed: float, expected_in: float | None) -> None:
+        await polls(run, n, elapsed, expected_in)
         stop.set()
         await time.elapse()  # meanwhile the poller publishes the next snapshot
         await until(lambda: client.calls == 2 and time.pending, "the second snapshot is published")

@@ -21,9 +21,13 @@ def counts(run: TaskRun) -> str:
     return f"{run.num_successes:,} evaluated, {run.num_errors:,} errors, {run.num_skipped:,} skipped"
 
 
-def progress_message(run: TaskRun, waited_seconds: float) -> str:
-    """One line per poll, e.g. 'running — 1,204 evaluated, 3 errors, 0 skipped, 42 s'."""
-    return f"{run.status_text} — {counts(run)}, {waited_seconds:.0f} s"
+def progress_message(run: TaskRun, waited_seconds: float, expected_in: float | None = None) -> str:
+    """One line per poll, e.g. 'running — 1,204 evaluated, 3 errors, 0 skipped, 42 s; expected to end
+    in about 20 s' (the prediction only while the run goes on and one is known)."""
+    line = f"{run.status_text} — {counts(run)}, {waited_seconds:.0f} s"
+    if expected_in is None or run.is_terminal:
+        return line
+    return f"{line}; expected to end {'any moment' if expected_in < 1 else f'in about {expected_in:.0f} s'}"
 
 
 def run_summary(run: TaskRun, now: datetime | None = None) -> str:

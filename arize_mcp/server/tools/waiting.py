@@ -24,9 +24,9 @@ from arize_mcp.server.tools.text import next_step, progress_message, run_summary
 
 
 async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float | None) -> WaitResult:
-    """Wait for a run (the default time when `timeout_seconds` is None), reporting each snapshot, and
-    each upstream failure it rides out, as a progress notification (progress counts notifications,
-    so it rises with every one)."""
+    """Wait for a run (the default time when `timeout_seconds` is None), reporting each snapshot (and
+    the latest again while reads are far apart), and each upstream failure it rides out, as a
+    progress notification (progress counts notifications, so it rises with every one)."""
     runtime = runtime_of(ctx)
     waiter = RunWaiter(runtime.feeds, client_for(ctx), stop=runtime.drain.event)
     sent = 0
@@ -36,8 +36,8 @@ async def follow_run(ctx: Context[Any, Any], run_id: str, timeout_seconds: float
         sent += 1
         await ctx.report_progress(sent, None, redact(message))
 
-    async def report(run: TaskRun, polls: int, waited: float) -> None:
-        await notify(progress_message(run, waited))
+    async def report(run: TaskRun, polls: int, waited: float, expected_in: float | None) -> None:
+        await notify(progress_message(run, waited, expected_in))
 
     async def report_trouble(exc: ArizeError, waited: float) -> None:
         await notify(f"{trouble_summary(exc)}, retrying — {waited:.0f} s")
