@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         section = importlib.import_module(f"bench.{name}")
         print(f"[bench] {name} …", file=sys.stderr, flush=True)
         rows.extend(section.rows(args.reps))
-    print(f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; {args.reps} repetitions, median; "
-          f"{time.monotonic() - started:.0f} s in all.\n")
+    print(
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; {args.reps} repetitions, median; "
+        f"{time.monotonic() - started:.0f} s in all.\n"
+    )
     print(render(rows))
     return 0 if all(row.met is not False for row in rows) else 1
 

@@ -131,6 +131,26 @@ async def test_zero_timeout_still_returns_one_snapshot() -> None:
     assert client.calls == 1 and time.cancelled == [100.0]
 
 
+async def test_a_wait_reports_the_latest_run_again_while_no_new_snapshot_comes() -> None:
+    # The next read is 100 fake seconds away and fake time stands still; the heartbeat (real time,
+    # shortened here) still tells the caller about the run it has, without counting a new poll.
+    time = FakeTime()
+    first = snapshot("running", 1)
+    client = FakeClient(first, snapshot("completed", 2), time=time)
+    polls, outcome = Polls(), Outcome()
+    with anyio.fail_after(BOUND):
+        async with anyio.create_task_group() as pollers:
+            feeds = RunFeeds(pollers, SCHEDULE, sleep=time.sleep)
+            waiter = RunWaiter(feeds, client, clock=time.clock, heartbeat_seconds=0.01)
+            pollers.start_soon(outcome.wait, waiter, HOUR, polls)
+            await until(lambda: len(polls.seen) >= 4, "the run is reported again and again")
+            assert client.calls == 1 and not outcome.finished
+            await time.elapse()
+            await until(lambda: outcome.finished, "the wait returns")
+    assert all(seen == (first, 1, 0.0) for seen in polls.seen[:4])
+    assert outcome.result is not None and outcome.result.polls == 2 and outcome.result.terminal
+
+
 async def test_drain_ends_a_wait_at_once_with_the_latest_snapshot() -> None:
     time = FakeTime()
     runs = [snapshot("pending"), snapshot("running", 1), snapshot("completed", 2)]

@@ -1,0 +1,63 @@
+"""Waiting with a prediction, end to end: the task's history read on the wire once, the expected
+end in the progress notifications, and what a process learns from the runs it followed."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from mcp import Client
+
+from arize_mcp.follow.history import HISTORY_RUNS
+from arize_mcp.server import build_server
+from tests.conftest import Upstream
+from tests.helpers import ok
+
+pytestmark = pytest.mark.anyio
+
+RUN_SECONDS = 3.0
+
+
+async def trigger_and_wait(client: Client, task_id: str) -> tuple[dict, list[str]]:
+    run = ok(await client.call_tool("trigger_task", {"task_id": task_id, "data_start_time": "-1h"}))["run"]
+    messages: list[str] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        messages.append(message or "")
+
+    waited = ok(
+        await client.call_tool(
+            "wait_for_task_run", {"run_id": run["id"], "timeout_seconds": 30}, progress_callback=on_progress
+        )
+    )
+    return waited, messages
+
+
+async def test_a_task_with_history_is_waited_on_with_a_prediction(upper_upstream: Upstream) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.add_task("Nightly relevance", run_seconds=RUN_SECONDS)
+    emulator.add_history(task_id, [RUN_SECONDS * share for share in (0.9, 1.0, 1.1)])
+    with anyio.fail_after(60):
+        async with Client(build_server(upper_upstream.settings())) as client:
+            first, messages = await trigger_and_wait(client, task_id)
+            assert first["terminal"] and first["run"]["status"] == "completed"
+            assert any("; expected to end " in message for message in messages), messages
+            # The second run of the task needs no new history read: the first one's end was learnt.
+            second, _ = await trigger_and_wait(client, task_id)
+            assert second["terminal"]
+    history_reads = emulator.recorded(route="list_runs")
+    assert len(history_reads) == 1
+    assert history_reads[0].query == {"status": "COMPLETED", "limit": str(HISTORY_RUNS)}
+
+
+async def test_a_task_without_history_is_waited_on_like_before(upper_upstream: Upstream) -> None:
+    emulator = upper_upstream.emulator
+    task_id = emulator.add_task("First of its kind", run_seconds=RUN_SECONDS)
+    with anyio.fail_after(60):
+        async with Client(build_server(upper_upstream.settings())) as client:
+            waited, messages = await trigger_and_wait(client, task_id)
+    assert waited["terminal"] and len(messages) == waited["polls"]
+    assert not any("expected to end" in message for message in messages)
+    # The empty history was read once, with the same query.
+    assert [request.query for request in emulator.recorded(route="list_runs")] == [
+        {"status": "COMPLETED", "limit": str(HISTORY_RUNS)}
+    ]
