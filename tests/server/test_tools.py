@@ -232,9 +232,8 @@ async def test_wait_streams_progress_notifications(mcp_client: Client, upstream:
     assert any(m.startswith("running — ") for _, m in seen)
     last = seen[-1][1]
     r = waited["run"]
-    assert last.startswith(
-        f"completed — {r['num_successes']:,} evaluated, {r['num_errors']:,} errors, {r['num_skipped']:,} skipped, "
-    )
+    errors = "1 error" if r["num_errors"] == 1 else f"{r['num_errors']:,} errors"
+    assert last.startswith(f"completed — {r['num_successes']:,} evaluated, {errors}, {r['num_skipped']:,} skipped, ")
     assert last.endswith(" s")
 
 

@@ -18,7 +18,8 @@ ID_LIMIT = 200
 
 
 def counts(run: TaskRun) -> str:
-    return f"{run.num_successes:,} evaluated, {run.num_errors:,} errors, {run.num_skipped:,} skipped"
+    errors = "1 error" if run.num_errors == 1 else f"{run.num_errors:,} errors"
+    return f"{run.num_successes:,} evaluated, {errors}, {run.num_skipped:,} skipped"
 
 
 def progress_message(run: TaskRun, waited_seconds: float, expected_in: float | None = None) -> str:
