@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import socket
@@ -291,11 +292,16 @@ def _huge_reason(body: bytes) -> bytes:
     return json.dumps(run).encode()
 
 
-def _gzip_bomb(_: bytes) -> bytes:
+@functools.cache
+def _gzip_bomb_bytes() -> bytes:
     # 200 MB of zeros is about 200 KB compressed.
     packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     block = b"0" * (1024 * 1024)
     return b"".join(packer.compress(block) for _ in range(200)) + packer.flush()
+
+
+def _gzip_bomb(_: bytes) -> bytes:
+    return _gzip_bomb_bytes()
 
 
 @pytest.mark.parametrize(("rewrite", "headers"), [(_huge_reason, None), (_gzip_bomb, {"content-encoding": "gzip"})])
@@ -306,6 +312,9 @@ async def test_response_bodies_are_capped_after_decompression(
     run = await make_client(http, upper_upstream.url).trigger_task(
         emulator.task_id("Hallucination check"), TriggerRunRequest()
     )
+    # Compressed here, not while the emulator answers: on a busy machine that could take longer
+    # than the client's timeout, and the retry would then read the run unharmed.
+    _gzip_bomb_bytes()
     emulator.faults.inject(route="get_run", status=200, rewrite_body=rewrite, headers=headers)
     with pytest.raises(ResponseTooLargeError) as info:
         await make_client(http, upper_upstream.url).get_task_run(run.id)

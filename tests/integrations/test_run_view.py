@@ -46,7 +46,7 @@ SCREENSHOTS = REPO_ROOT / "docs" / "images"
 UPDATE_SCREENSHOTS = os.environ.get("ARIZE_MCP_UPDATE_SCREENSHOTS") == "1"
 APPS = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})
 
-RUN_SECONDS = 8  # long enough to see a run go by in several polls
+RUN_SECONDS = 12  # long enough to see a run go by in several polls, even on a busy machine
 STEP_TIMEOUT = 30.0
 WIDE = 560
 NARROW = 360
