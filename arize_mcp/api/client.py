@@ -17,6 +17,7 @@ without a configured tracer provider that costs nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json as jsonlib
 import logging
@@ -101,7 +102,7 @@ class ArizeClient:
         self._http = http
         self._config_problem = config_problem
         self._base_url = base_url.rstrip("/")
-        self._host = httpx2.URL(self._base_url).host
+        self._host = _host_of(self._base_url)
         self._api_key = api_key
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -350,6 +351,12 @@ class ArizeClient:
             raise failure
         log.info("%s %s: %s, retrying in %.1f s", method, path, type(failure).__name__, delay)
         await self._sleep(delay)
+
+
+@functools.lru_cache(maxsize=64)
+def _host_of(base_url: str) -> str:
+    # Parsed once per base URL: over HTTP a client is made for every request that brings its own key.
+    return httpx2.URL(base_url).host
 
 
 def _segment(value: str) -> str:
