@@ -25,6 +25,7 @@ import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -191,11 +192,7 @@ class ArizeClient:
         the answer leaves them out, as the official SDK's lenient models allow it to."""
         path = "/v2/" + "/".join(_segment(s) for s in segments)
         template = "/v2/" + "/".join(_ID_NAMES[segments[i - 1]] if i % 2 else s for i, s in enumerate(segments))
-        with tracer.start_as_current_span(
-            f"{method} {template}",
-            kind=SpanKind.CLIENT,
-            attributes={"http.request.method": method, "url.template": template, "server.address": self._host},
-        ) as span:
+        with self._span(method, template) as span:
             status, raw = await self._send(
                 method,
                 path,
@@ -207,6 +204,16 @@ class ArizeClient:
             )
             created = creates_resource and 200 <= status < 300
             return self._parse(model, method, path, status, raw, created=created, known=known or {})
+
+    def _span(self, method: str, template: str) -> AbstractContextManager[trace.Span]:
+        """The request's span; with no tracer provider installed, none is started (it would record nothing)."""
+        if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            return nullcontext(trace.INVALID_SPAN)
+        return tracer.start_as_current_span(
+            f"{method} {template}",
+            kind=SpanKind.CLIENT,
+            attributes={"http.request.method": method, "url.template": template, "server.address": self._host},
+        )
 
     def _parse(
         self,
