@@ -5,6 +5,9 @@ Figures (each the median over repetitions of a per-repetition percentile):
   stdio subprocess, beside the same call to bench/minimal.py (a bare `mcp` server whose one tool
   makes the same upstream GET) and a direct HTTP GET of the same run from this process. Goals:
   ours p50 ≤ the minimal's + 0.3 ms, and ≤ the direct GET's + 1 ms. p99 is reported.
+  Part of each round trip is the SDK client checking the result against the tool's published
+  output schema (ours declares the run's fields, the minimal an open object); that check is timed
+  on its own and shown as "of which".
 - stateless HTTP: the same call to `arize-mcp --transport http --stateless` beside
   `bench.minimal http` (also stateless Streamable HTTP). Goal: p50 and p99 ≤ 1.1× the minimal's.
 
@@ -61,9 +64,12 @@ async def _stdio_rep(url: str, run_id: str) -> dict[str, list[float]]:
         ours = await stack.enter_async_context(Client(_stdio(our_command(), url)))
         minimal = await stack.enter_async_context(Client(_stdio(minimal_command("stdio", url), url)))
         direct = await stack.enter_async_context(httpx2.AsyncClient(base_url=url, headers=_auth()))
-        return await _alternate(
+        times = await _alternate(
             {"ours": _tool_call(ours, run_id), "minimal": _tool_call(minimal, run_id), "GET": _get(direct, run_id)}
         )
+        times["ours: schema check"] = await _schema_check(ours, run_id)
+        times["minimal: schema check"] = await _schema_check(minimal, run_id)
+        return times
 
 
 async def _http_rep(url: str, run_id: str) -> dict[str, list[float]]:
@@ -102,6 +108,18 @@ def _get(http: httpx2.AsyncClient, run_id: str) -> Call:
         (await http.get(run_path(run_id))).raise_for_status().json()
 
     return call
+
+
+async def _schema_check(client: Client, run_id: str) -> list[float]:
+    """Milliseconds the client spends checking one result against the tool's published output schema,
+    part of every successful call's round trip (the SDK client does it after each call)."""
+    result = await client.call_tool("get_task_run", {"run_id": run_id})
+    times = []
+    for _ in range(CALLS):
+        started = time.perf_counter()
+        await client.session.validate_tool_result("get_task_run", result)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 async def _alternate(sides: dict[str, Call]) -> dict[str, list[float]]:
@@ -155,6 +173,17 @@ def _stdio_rows(reps: list[dict[str, list[float]]]) -> list[Row]:
                 over_minimal <= 0.3 and over_get <= 1.0 if q == 50 else None,
             )
         )
+    at = _per_rep(reps, 50)
+    out.append(
+        Row(
+            "of which: the client checking the result against the output schema, p50",
+            _ms(at, "ours: schema check"),
+            f"minimal {_ms(at, 'minimal: schema check')}",
+            f"{_median(at, lambda rep: rep['ours: schema check'] - rep['minimal: schema check']):+.2f} ms",
+            "—",
+            None,
+        )
+    )
     return out
 
 
