@@ -51,20 +51,45 @@ def add_request_secrets(values: Iterable[str | None]) -> None:
         _request_secrets.set(_request_secrets.get() + tuple(fresh))
 
 
+def _secrets() -> list[str]:
+    return _process_secrets + sorted(_request_secrets.get(), key=len, reverse=True)
+
+
 def redact(text: str) -> str:
-    secrets = _process_secrets + sorted(_request_secrets.get(), key=len, reverse=True)
-    for secret in secrets:
+    for secret in _secrets():
         if secret in text:
             text = text.replace(secret, MASK)
     return text
 
 
 def redact_json(value: Any) -> Any:
-    """`value` (JSON-shaped: dicts, lists, strings, numbers) with every string redacted, keys included."""
+    """`value` (JSON-shaped: dicts, lists, strings, numbers) with every string redacted, keys included.
+
+    Every tool result passes here, and almost none holds a secret: those are returned as they are,
+    after one search of their JSON text instead of a walk that copies them."""
+    if isinstance(value, dict | list | tuple) and not _may_hold_secret(value):
+        return value
+    return _redact_each(value)
+
+
+def _redact_each(value: Any) -> Any:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {redact(k) if isinstance(k, str) else k: redact_json(v) for k, v in value.items()}
+        return {redact(k) if isinstance(k, str) else k: _redact_each(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact_json(item) for item in value]
+        return [_redact_each(item) for item in value]
     return value
+
+
+def _may_hold_secret(value: Any) -> bool:
+    """False only when no string in `value` contains a secret. JSON escapes a string character by
+    character, so a string containing a secret dumps to text containing the secret's escaped form."""
+    secrets = _secrets()
+    if not secrets:
+        return False
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return True  # not plain JSON: the walk decides
+    return any(json.dumps(secret, ensure_ascii=False)[1:-1] in text for secret in secrets)

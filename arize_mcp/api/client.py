@@ -17,6 +17,7 @@ without a configured tracer provider that costs nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json as jsonlib
 import logging
@@ -24,6 +25,7 @@ import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -101,7 +103,7 @@ class ArizeClient:
         self._http = http
         self._config_problem = config_problem
         self._base_url = base_url.rstrip("/")
-        self._host = httpx2.URL(self._base_url).host
+        self._host = _host_of(self._base_url)
         self._api_key = api_key
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -190,11 +192,7 @@ class ArizeClient:
         the answer leaves them out, as the official SDK's lenient models allow it to."""
         path = "/v2/" + "/".join(_segment(s) for s in segments)
         template = "/v2/" + "/".join(_ID_NAMES[segments[i - 1]] if i % 2 else s for i, s in enumerate(segments))
-        with tracer.start_as_current_span(
-            f"{method} {template}",
-            kind=SpanKind.CLIENT,
-            attributes={"http.request.method": method, "url.template": template, "server.address": self._host},
-        ) as span:
+        with self._span(method, template) as span:
             status, raw = await self._send(
                 method,
                 path,
@@ -206,6 +204,16 @@ class ArizeClient:
             )
             created = creates_resource and 200 <= status < 300
             return self._parse(model, method, path, status, raw, created=created, known=known or {})
+
+    def _span(self, method: str, template: str) -> AbstractContextManager[trace.Span]:
+        """The request's span; with no tracer provider installed, none is started (it would record nothing)."""
+        if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            return nullcontext(trace.INVALID_SPAN)
+        return tracer.start_as_current_span(
+            f"{method} {template}",
+            kind=SpanKind.CLIENT,
+            attributes={"http.request.method": method, "url.template": template, "server.address": self._host},
+        )
 
     def _parse(
         self,
@@ -350,6 +358,12 @@ class ArizeClient:
             raise failure
         log.info("%s %s: %s, retrying in %.1f s", method, path, type(failure).__name__, delay)
         await self._sleep(delay)
+
+
+@functools.lru_cache(maxsize=64)
+def _host_of(base_url: str) -> str:
+    # Parsed once per base URL: over HTTP a client is made for every request that brings its own key.
+    return httpx2.URL(base_url).host
 
 
 def _segment(value: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import anyio
@@ -67,10 +68,19 @@ class Runtime:
         The caller's key is masked in everything this request outputs; one that no header can carry
         is refused here, before it could reach an error message."""
         own = (headers or {}).get(API_KEY_HEADER, "").strip()
+        if not own:
+            return self.server_client
         add_request_secrets([own])
-        if own and not is_header_safe(own):
+        if not is_header_safe(own):
             raise InvalidApiKeyError("the X-Arize-Api-Key header")
-        key = SecretStr(own) if own else self.settings.api_key
+        return self._client_with(SecretStr(own))
+
+    @cached_property
+    def server_client(self) -> ArizeClient:
+        """The client acting with the server's own key; built once, as every call without a key of its own uses it."""
+        return self._client_with(self.settings.api_key)
+
+    def _client_with(self, key: SecretStr | None) -> ArizeClient:
         connection = self.settings.connection
         return ArizeClient(
             self.http,

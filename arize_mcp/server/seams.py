@@ -13,6 +13,9 @@ and checked by tests/server/test_seams.py, so an SDK upgrade that moves one fail
 - wrapping one method's handler (`subscriptions/listen`; `tools/list` and `resources/list`, which
   keep the run view out of sight of clients without MCP Apps), or every request's (secret masking):
   `MCPServer.middleware`, public but marked provisional;
+- publishing a tool's output schema without the SDK validating every result against it again
+  (our results are dumps of the very model the schema comes from): `FuncMetadata.output_model`,
+  which the SDK validates results against only when it is set;
 - running the server over streams we built (the screened stdio transport): the lowlevel server's
   `run`, reached through `_lowlevel_server`;
 - the Streamable HTTP session table, to close sessions that never came back (the session cap):
@@ -38,12 +41,23 @@ from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import RequestHandler
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
 from mcp.shared._stream_protocols import ReadStream, WriteStream
 from mcp.shared.message import SessionMessage
 from mcp.types import SubscriptionFilter, SubscriptionsAcknowledgedNotification
 from pydantic import BaseModel
 
 MethodWrapper = Callable[[ServerRequestContext[Any, Any], CallNext], Awaitable[HandlerResult]]
+
+
+def without_result_revalidation(tool: Tool) -> Tool:
+    """`tool` with the same output schema, minus the SDK's validation of each of its results against it.
+
+    Every result of ours is a `CallToolResult` whose structured content is `model_dump(mode="json")`
+    of the model the output schema is generated from (tools/results.py `success`): validating it
+    again costs a full pydantic validation per call and can find nothing. Clients still validate
+    it against the published schema, as the tests' SDK client does on every call."""
+    return tool.model_copy(update={"fn_metadata": tool.fn_metadata.model_copy(update={"output_model": None})})
 
 
 def add_request_handler(

@@ -11,7 +11,7 @@ import inspect
 import signal
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import pytest
@@ -22,9 +22,12 @@ from mcp.client.extension import ClientExtension, NotificationBinding
 from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
-from mcp.types import EmptyResult, NotificationParams, Request, RequestParams, Result
+from mcp.server.mcpserver.tools import Tool
+from mcp.types import CallToolResult, EmptyResult, NotificationParams, Request, RequestParams, Result
+from pydantic import ValidationError
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from arize_mcp.api.models import TaskRun
 from arize_mcp.asgi import CleanExitServer
 from arize_mcp.config import Settings
 from arize_mcp.server import build_server, seams
@@ -300,3 +303,16 @@ def test_uvicorn_protocol_arguments() -> None:
     assert {"config", "server_state", "app_state", "_loop"} <= set(parameters)
     gated = gated_http_protocol(ConnectionGate(10, 1.0), REFUSED, TOO_SLOW)
     assert {"connection_made", "data_received", "connection_lost", "eof_received"} <= set(vars(gated))
+
+
+def test_seam_without_result_revalidation_keeps_the_schema_and_drops_the_sdk_check() -> None:
+    async def read(run_id: str) -> Annotated[CallToolResult, TaskRun]:
+        raise AssertionError("not called")
+
+    checked = Tool.from_function(read)
+    unchecked = seams.without_result_revalidation(checked)
+    assert unchecked.output_schema == checked.output_schema and unchecked.output_schema is not None
+    off_schema = CallToolResult(content=[], structured_content={"not": "a run"})
+    with pytest.raises(ValidationError):
+        checked.fn_metadata.convert_result(off_schema)  # the SDK's own check, which the seam relies on
+    assert unchecked.fn_metadata.convert_result(off_schema) is off_schema

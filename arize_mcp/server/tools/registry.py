@@ -12,6 +12,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 
 from arize_mcp.server.run_view import view_tool_meta
+from arize_mcp.server.seams import without_result_revalidation
 from arize_mcp.server.tools.schema import portable_schema
 
 
@@ -43,4 +44,4 @@ class ToolSpec:
             ),
             meta=view_tool_meta(self.view) if self.view else None,
         )
-        return built.model_copy(update={"parameters": portable_schema(built.parameters)})
+        return without_result_revalidation(built.model_copy(update={"parameters": portable_schema(built.parameters)}))
