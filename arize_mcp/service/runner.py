@@ -142,6 +142,9 @@ def http_server(settings: Settings, options: HttpOptions, *, worker: bool = Fals
         http=gated_http_protocol(gate, REFUSED, TOO_SLOW),
         backlog=BACKLOG,
         server_header=False,  # names the software to anyone probing the service
+        # X-Forwarded-For gives the per-client session limit the real client behind a local proxy;
+        # stateless, nothing reads the client address, so each request is spared the parsing.
+        proxy_headers=not options.stateless,
     )
     return (WorkerServer if worker else DrainingServer)(config, guard, drain, options.grace_seconds)
 

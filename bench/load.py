@@ -1,0 +1,537 @@
+"""Load: many waits in one HTTP process, and `get_task_run` throughput over stateless HTTP.
+
+Every process is separate, as in production: the emulator (a bench-owned process, so it can say
+how many run reads it served), the servers under test, and the load generator. The generator is
+the same for every side: raw HTTP/1.1 over keep-alive connections, one JSON-RPC `tools/call` per
+POST (stateless: no initialize, no session), so it spends a few microseconds per call and cannot
+favour one server.
+
+Figures:
+- waits: 1,000 concurrent `wait_for_task_run` calls over 100 runs (10 per run) in one
+  `arize-mcp --transport http --stateless` process, beside 100 single waiters on 100 other runs of
+  the same length in the same process (the anchor). Upstream GETs of the runs (goal ≤ 1.1× the
+  anchor's), the server's peak RSS during the 1,000 waits (goal ≤ 150 MB), and the p99 latency of
+  an unrelated `get_task_run` called back to back while they wait (goal ≤ 50 ms), from the moment
+  the server has taken in all 1,000 (their arrival, a burst of 1,000 calls, is not counted).
+- throughput: `get_task_run` over stateless HTTP for RUN_SECONDS with 50 and 200 concurrent
+  clients, ours beside `python -m bench.minimal http` (a bare `mcp` server making the same GET)
+  against the same emulator and run: calls/s (goal ≥ 0.9× the minimal's), p99 (goal ≤ 1.1×), and
+  errors (goal 0).
+- workers: ours with `--workers 2` beside `--workers 1`, the same load (goal ≥ 1.3× calls/s on a
+  2-core machine that also runs the generator and the emulator).
+
+Sides are interleaved within each repetition; the median of the repetitions is shown.
+
+    .venv/bin/python -m bench --only load              # about 15 minutes with 3 repetitions
+    .venv/bin/python -m bench --only load --reps 1
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.table import Row
+
+KEY = "bench-load-key"
+RUNS = 100
+WAITERS_PER_RUN = 10
+WAIT_RUN_SECONDS = 30.0  # each run's length in the waits figure
+RUN_SECONDS = 30.0  # each throughput measurement
+CLIENT_COUNTS = (50, 200)
+START_TIMEOUT_SECONDS = 30.0
+
+
+# --- the load generator (runs in its own process: `python -m bench.load drive|waits ...`) ---
+
+
+class McpConnection:
+    """One keep-alive HTTP/1.1 connection that posts self-contained JSON-RPC `tools/call` requests."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host, self._port = host, port
+        self._head = (
+            f"POST /mcp HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+            "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n"
+        ).encode()
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
+        """The tool's structured result, or None for any failure (HTTP, JSON-RPC or tool error)."""
+        return await self.result(await self.send(tool, arguments))
+
+    async def send(self, tool: str, arguments: dict[str, Any]) -> tuple[int, dict[bytes, bytes]]:
+        """Post the call; the status and headers once the server has started its response."""
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+        ).encode()
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self._host, self._port)
+        reader, writer = self._streams
+        writer.write(self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        head = await reader.readuntil(b"\r\n\r\n")
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+        }
+        return int(head.split(b" ", 2)[1]), headers
+
+    async def result(self, started: tuple[int, dict[bytes, bytes]]) -> dict[str, Any] | None:
+        """Read the rest of the response whose start `send` returned."""
+        status, headers = started
+        assert self._streams is not None
+        reader, writer = self._streams
+        payload = await _read_body(reader, headers)
+        if headers.get(b"connection") == b"close":
+            writer.close()
+            self._streams = None
+        if status != 200:
+            return None
+        message = _last_message(payload)
+        result = message.get("result") if message else None
+        if not isinstance(result, dict) or result.get("isError"):
+            return None
+        return result.get("structuredContent")
+
+    def close(self) -> None:
+        if self._streams is not None:
+            self._streams[1].close()
+
+
+async def _read_body(reader: asyncio.StreamReader, headers: dict[bytes, bytes]) -> bytes:
+    if b"content-length" in headers:
+        return await reader.readexactly(int(headers[b"content-length"]))
+    chunks = []
+    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        chunks.append((await reader.readexactly(size + 2))[:-2])
+    await reader.readuntil(b"\r\n")
+    return b"".join(chunks)
+
+
+def _last_message(payload: bytes) -> dict[str, Any] | None:
+    """The JSON-RPC message of a JSON body, or the last one of an SSE stream."""
+    if payload.lstrip().startswith(b"{"):
+        return json.loads(payload)
+    events = [line[5:] for line in payload.splitlines() if line.startswith(b"data:")]
+    return json.loads(events[-1]) if events else None
+
+
+async def drive(url: str, run_id: str, clients: int, seconds: float) -> dict[str, Any]:
+    """`clients` connections calling get_task_run back to back for `seconds`."""
+    host, port = _host_port(url)
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+
+    async def client() -> None:
+        nonlocal errors
+        connection = McpConnection(host, port)
+        try:
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                try:
+                    ok = await connection.call("get_task_run", {"run_id": run_id}) is not None
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    connection.close()
+                    connection = McpConnection(host, port)
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors += 1
+        finally:
+            connection.close()
+
+    cpu, wall = time.process_time(), time.monotonic()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    wall = time.monotonic() - wall
+    return {
+        "calls": len(latencies),
+        "errors": errors,
+        "seconds": wall,
+        **_percentiles(latencies),
+        "cpu": _share(cpu, wall),
+    }
+
+
+async def waits(url: str, run_ids: list[str], per_run: int, probe_run_id: str) -> dict[str, Any]:
+    """`per_run` concurrent wait_for_task_run calls on each run, each on its own connection; once
+    the server has started answering every one of them (it has taken them all in), one more
+    connection reads `probe_run_id` back to back until every wait has returned."""
+    host, port = _host_port(url)
+    count = len(run_ids) * per_run
+    taken_in = 0
+    errors = 0
+    all_taken_in, all_done = asyncio.Event(), asyncio.Event()
+
+    async def wait(run_id: str) -> None:
+        nonlocal errors, taken_in
+        connection = McpConnection(host, port)
+        try:
+            started = await connection.send("wait_for_task_run", {"run_id": run_id, "timeout_seconds": 600})
+            taken_in += 1
+            if taken_in == count:
+                all_taken_in.set()
+            result = await connection.result(started)
+            errors += result is None or not result.get("terminal")
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            errors += 1
+        finally:
+            connection.close()
+
+    async def probe() -> list[float]:
+        await all_taken_in.wait()
+        connection = McpConnection(host, port)
+        latencies: list[float] = []
+        while not all_done.is_set():
+            started = time.perf_counter()
+            if await connection.call("get_task_run", {"run_id": probe_run_id}) is not None:
+                latencies.append(time.perf_counter() - started)
+        connection.close()
+        return latencies
+
+    probing = asyncio.create_task(probe())
+    await asyncio.gather(*(wait(run_id) for run_id in run_ids for _ in range(per_run)))
+    all_done.set()
+    all_taken_in.set()  # a wait that failed before it was taken in must not leave the probe waiting
+    return {"errors": errors, **_percentiles(await probing)}
+
+
+def _percentiles(latencies: list[float]) -> dict[str, float]:
+    if len(latencies) < 2:
+        return {"p50_ms": float("nan"), "p99_ms": float("nan")}
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000}
+
+
+def _share(cpu_started: float, wall: float) -> float:
+    return (time.process_time() - cpu_started) / wall
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    host, _, port = url.removeprefix("http://").partition("/")[0].rpartition(":")
+    return host, int(port)
+
+
+# --- the emulator, in a process of its own that answers "count" on stdin ---
+
+
+def upstream(port: int, run_seconds: float) -> None:
+    """Serve an emulator; for each line `count EXCLUDED_RUN_ID` on stdin, print how many run reads
+    it has served, leaving out those of EXCLUDED_RUN_ID."""
+    from arize_mcp.emulator import Emulator, EmulatorConfig, EmulatorServer
+
+    emulator = Emulator(EmulatorConfig(api_keys={KEY}, run_seconds=run_seconds))
+    with EmulatorServer(emulator, port=port):
+        print("ready", flush=True)
+        for line in sys.stdin:
+            excluded = line.split()[1]
+            reads = [r for r in emulator.recorded(route="get_run") if not r.raw_path.endswith("/" + excluded)]
+            print(len(reads), flush=True)
+
+
+# --- the bench side: processes, and the rows ---
+
+
+@dataclass
+class Upstream:
+    process: subprocess.Popen[str]
+    url: str
+
+    def run_reads(self, excluding: str) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"count {excluding}\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+
+def rows(reps: int) -> list[Row]:
+    with upstream_process(WAIT_RUN_SECONDS) as emulator:
+        wait_rows = _wait_rows(emulator, reps)
+        throughput_rows = _throughput_rows(emulator, reps)
+    return wait_rows + throughput_rows
+
+
+def _wait_rows(emulator: Upstream, reps: int) -> list[Row]:
+    single_gets: list[int] = []
+    shared_gets: list[int] = []
+    peaks: list[float] = []
+    p99s: list[float] = []
+    errors = 0
+    with our_server(emulator.url) as (url, server):
+        probe_run = _trigger(emulator.url, 1)[0]
+        for _ in range(reps):
+            for per_run, gets in ((1, single_gets), (WAITERS_PER_RUN, shared_gets)):
+                runs = _trigger(emulator.url, RUNS)
+                before = emulator.run_reads(excluding=probe_run)
+                with peak_rss(server.pid) as peak:
+                    result = _generate("waits", url, ",".join(runs), str(per_run), probe_run)
+                gets.append(emulator.run_reads(excluding=probe_run) - before)
+                errors += result["errors"]
+                if per_run == WAITERS_PER_RUN:
+                    peaks.append(peak.megabytes)
+                    p99s.append(result["p99_ms"])
+    single, shared = statistics.median(single_gets), statistics.median(shared_gets)
+    rss, p99 = statistics.median(peaks), statistics.median(p99s)
+    waits = f"{RUNS * WAITERS_PER_RUN:,} waits on {RUNS} runs"
+    return [
+        Row(
+            f"{waits}: upstream GETs (errors: {errors})",
+            f"{shared:.0f}",
+            f"{single:.0f} ({RUNS} single waiters)",
+            f"{shared / single:.2f}×",
+            "≤ 1.1×",
+            shared <= 1.1 * single and errors == 0,
+        ),
+        Row(f"{waits}: server peak RSS", f"{rss:.0f} MB", "—", "—", "≤ 150 MB", rss <= 150),
+        Row(f"{waits}: p99 of another get_task_run", f"{p99:.1f} ms", "—", "—", "≤ 50 ms", p99 <= 50),
+    ]
+
+
+def _throughput_rows(emulator: Upstream, reps: int) -> list[Row]:
+    run_id = _trigger(emulator.url, 1)[0]
+    sides = ("ours", "minimal", "ours --workers 2")
+    measured: dict[tuple[str, int], list[dict[str, Any]]] = {(s, c): [] for s in sides for c in CLIENT_COUNTS}
+    with (
+        our_server(emulator.url) as (ours, _),
+        our_server(emulator.url, workers=2) as (
+            ours_workers,
+            _,
+        ),
+        minimal_server(emulator.url) as minimal,
+    ):
+        urls = dict(zip(sides, (ours, minimal, ours_workers), strict=True))
+        for _ in range(reps):
+            for clients in CLIENT_COUNTS:
+                for side in sides:
+                    result = _generate("drive", urls[side], run_id, str(clients), str(RUN_SECONDS))
+                    print(f"[bench] load: {side}, {clients} clients: {_summary(result)}", file=sys.stderr, flush=True)
+                    measured[side, clients].append(result)
+    out: list[Row] = []
+    for clients in CLIENT_COUNTS:
+        ours_rate, minimal_rate = (
+            _median(measured["ours", clients], "rate"),
+            _median(measured["minimal", clients], "rate"),
+        )
+        ours_p99, minimal_p99 = (
+            _median(measured["ours", clients], "p99_ms"),
+            _median(measured["minimal", clients], "p99_ms"),
+        )
+        errors = sum(r["errors"] for side in ("ours", "minimal") for r in measured[side, clients])
+        workers_rate = _median(measured["ours --workers 2", clients], "rate")
+        out += [
+            Row(
+                f"get_task_run throughput, {clients} clients, {RUN_SECONDS:.0f} s (errors: {errors})",
+                f"{ours_rate:.0f} calls/s",
+                f"{minimal_rate:.0f} calls/s (minimal)",
+                f"{ours_rate / minimal_rate:.2f}×",
+                "≥ 0.9×, no error",
+                ours_rate >= 0.9 * minimal_rate and errors == 0,
+            ),
+            Row(
+                f"get_task_run p99, {clients} clients",
+                f"{ours_p99:.0f} ms",
+                f"{minimal_p99:.0f} ms (minimal)",
+                f"{ours_p99 / minimal_p99:.2f}×",
+                "≤ 1.1×",
+                ours_p99 <= 1.1 * minimal_p99,
+            ),
+            Row(
+                f"get_task_run throughput, {clients} clients, --workers 2",
+                f"{workers_rate:.0f} calls/s",
+                f"{ours_rate:.0f} calls/s (1 worker)",
+                f"{workers_rate / ours_rate:.2f}×",
+                "≥ 1.3×",
+                workers_rate >= 1.3 * ours_rate,
+            ),
+        ]
+    return out
+
+
+def _median(results: list[dict[str, Any]], key: str) -> float:
+    if key == "rate":
+        return statistics.median(r["calls"] / r["seconds"] for r in results)
+    return statistics.median(r[key] for r in results)
+
+
+def _summary(result: dict[str, Any]) -> str:
+    return (
+        f"{result['calls'] / result['seconds']:.0f} calls/s, p50 {result['p50_ms']:.0f} ms, "
+        f"p99 {result['p99_ms']:.0f} ms, {result['errors']} errors, generator {result['cpu']:.0%} of a core"
+    )
+
+
+def _generate(*args: str) -> dict[str, Any]:
+    """Run the load generator in its own process; its JSON report."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+        preexec_fn=_raise_fd_limit,
+    )
+    return json.loads(done.stdout)
+
+
+def _trigger(base_url: str, count: int) -> list[str]:
+    """Start `count` runs of the seeded hallucination task; their ids."""
+    import anyio
+    import httpx2
+    from pydantic import SecretStr
+
+    from arize_mcp.api.client import ArizeClient
+    from arize_mcp.api.models import TriggerRunRequest
+    from arize_mcp.emulator import HALLUCINATION
+
+    async def trigger() -> list[str]:
+        async with httpx2.AsyncClient() as http:
+            client = ArizeClient(http, base_url, SecretStr(KEY))
+            task = next(t for t in (await client.list_tasks()).tasks if t.name == HALLUCINATION)
+            body = TriggerRunRequest(max_spans=1000)
+            return [(await client.trigger_task(task.id, body)).id for _ in range(count)]
+
+    return anyio.run(trigger)
+
+
+@contextmanager
+def upstream_process(run_seconds: float) -> Iterator[Upstream]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.load", "upstream", str(port), str(run_seconds)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        yield Upstream(process, f"http://127.0.0.1:{port}")
+    finally:
+        process.kill()
+        process.wait(10)
+
+
+@contextmanager
+def our_server(upstream_url: str, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    host, upstream_port = _host_port(upstream_url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARIZE_")}
+    env.update(ARIZE_API_KEY=KEY, ARIZE_API_SCHEME="http", ARIZE_API_HOST=host, ARIZE_API_PORT=str(upstream_port))
+    command = [sys.executable, "-m", "arize_mcp", "--transport", "http", "--stateless", "--port", str(port)]
+    with _serving(command + ["--workers", str(workers)] * (workers > 1), env, port) as process:
+        yield f"http://127.0.0.1:{port}/mcp", process
+
+
+@contextmanager
+def minimal_server(upstream_url: str) -> Iterator[str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "bench.minimal", "http", upstream_url, KEY, str(port)]
+    with _serving(command, dict(os.environ), port):
+        yield f"http://127.0.0.1:{port}/mcp"
+
+
+@contextmanager
+def _serving(command: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_raise_fd_limit,
+    )
+    try:
+        _wait_listening(process, port)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+def _wait_listening(process: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{process.args} did not listen on port {port}") from None
+            time.sleep(0.05)
+
+
+class _Peak:
+    megabytes = 0.0
+
+
+@contextmanager
+def peak_rss(pid: int) -> Iterator[_Peak]:
+    """The highest resident set size of process `pid` while the block runs, sampled every 50 ms."""
+    import threading
+
+    peak, stop = _Peak(), threading.Event()
+
+    def sample() -> None:
+        status = Path(f"/proc/{pid}/status")
+        while not stop.wait(0.05):
+            kilobytes = next(
+                int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmRSS")
+            )
+            peak.megabytes = max(peak.megabytes, kilobytes / 1024)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        sampler.join()
+
+
+def _raise_fd_limit() -> None:
+    """A thousand open connections need more descriptors than some systems' default soft limit."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main(argv: list[str]) -> None:
+    role, *args = argv
+    match role:
+        case "upstream":
+            upstream(int(args[0]), float(args[1]))
+        case "drive":
+            url, run_id, clients, seconds = args
+            print(json.dumps(asyncio.run(drive(url, run_id, int(clients), float(seconds)))))
+        case "waits":
+            url, run_ids, per_run, probe_run_id = args
+            print(json.dumps(asyncio.run(waits(url, run_ids.split(","), int(per_run), probe_run_id))))
+        case _:
+            raise SystemExit(f"unknown role {role!r}: upstream, drive or waits")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
