@@ -7,12 +7,13 @@ POST (stateless: no initialize, no session), so it spends a few microseconds per
 favour one server.
 
 Figures:
-- waits: 1,000 concurrent `wait_for_task_run` calls over 100 runs (10 per run) in one
-  `arize-mcp --transport http --stateless` process, beside 100 single waiters on 100 other runs of
-  the same length in the same process (the anchor). Upstream GETs of the runs (goal ≤ 1.1× the
-  anchor's), the server's peak RSS during the 1,000 waits (goal ≤ 150 MB), and the p99 latency of
-  an unrelated `get_task_run` called back to back while they wait (goal ≤ 50 ms), from the moment
-  the server has taken in all 1,000 (their arrival, a burst of 1,000 calls, is not counted).
+- waits: 1,000 concurrent `wait_for_task_run` calls over 100 runs (10 per run; the runs last 20
+  to 40 s, spread evenly) in one `arize-mcp --transport http --stateless` process, beside 100
+  single waiters on 100 other runs of the same lengths in the same process (the anchor). Upstream
+  GETs of the runs (goal ≤ 1.1× the anchor's), the server's peak RSS during the 1,000 waits (goal
+  ≤ 150 MB), and the p99 latency of an unrelated `get_task_run` called back to back while they
+  wait (goal ≤ 50 ms), from the moment the server has taken in all 1,000 (their arrival, a burst
+  of 1,000 calls at once, is not counted).
 - throughput: `get_task_run` over stateless HTTP for RUN_SECONDS with 50 and 200 concurrent
   clients, ours beside `python -m bench.minimal http` (a bare `mcp` server making the same GET)
   against the same emulator and run: calls/s (goal ≥ 0.9× the minimal's), p99 (goal ≤ 1.1×), and
@@ -48,7 +49,8 @@ from bench.table import Row
 KEY = "bench-load-key"
 RUNS = 100
 WAITERS_PER_RUN = 10
-WAIT_RUN_SECONDS = 30.0  # each run's length in the waits figure
+# The runs of the waits figure last from 20 to 40 s, spread evenly, so they do not all end at once.
+WAIT_RUN_SECONDS = (20.0, 40.0)
 RUN_SECONDS = 30.0  # each throughput measurement
 CLIENT_COUNTS = (50, 200)
 START_TIMEOUT_SECONDS = 30.0
@@ -228,18 +230,23 @@ def _host_port(url: str) -> tuple[str, int]:
 # --- the emulator, in a process of its own that answers "count" on stdin ---
 
 
-def upstream(port: int, run_seconds: float) -> None:
-    """Serve an emulator; for each line `count EXCLUDED_RUN_ID` on stdin, print how many run reads
-    it has served, leaving out those of EXCLUDED_RUN_ID."""
+def upstream(port: int) -> None:
+    """Serve an emulator, answering commands on stdin: `count EXCLUDED_RUN_ID` prints how many run
+    reads it has served, leaving out those of EXCLUDED_RUN_ID; `run-seconds S` makes the runs
+    triggered next last S seconds."""
     from arize_mcp.emulator import Emulator, EmulatorConfig, EmulatorServer
 
-    emulator = Emulator(EmulatorConfig(api_keys={KEY}, run_seconds=run_seconds))
+    emulator = Emulator(EmulatorConfig(api_keys={KEY}))
     with EmulatorServer(emulator, port=port):
         print("ready", flush=True)
         for line in sys.stdin:
-            excluded = line.split()[1]
-            reads = [r for r in emulator.recorded(route="get_run") if not r.raw_path.endswith("/" + excluded)]
-            print(len(reads), flush=True)
+            command, argument = line.split()
+            if command == "count":
+                reads = emulator.recorded(route="get_run")
+                print(sum(not read.raw_path.endswith("/" + argument) for read in reads), flush=True)
+            else:
+                emulator.config.run_seconds = float(argument)
+                print("ok", flush=True)
 
 
 # --- the bench side: processes, and the rows ---
@@ -251,14 +258,27 @@ class Upstream:
     url: str
 
     def run_reads(self, excluding: str) -> int:
+        return int(self._ask(f"count {excluding}"))
+
+    def trigger(self, count: int, seconds: tuple[float, float] = (10.0, 10.0)) -> list[str]:
+        """Start `count` runs of the seeded hallucination task, lasting from seconds[0] to
+        seconds[1] spread evenly; their ids."""
+        shortest, longest = seconds
+        ids = []
+        for index in range(count):
+            self._ask(f"run-seconds {shortest + (longest - shortest) * index / max(1, count - 1)}")
+            ids.append(_trigger(self.url))
+        return ids
+
+    def _ask(self, command: str) -> str:
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(f"count {excluding}\n")
+        self.process.stdin.write(command + "\n")
         self.process.stdin.flush()
-        return int(self.process.stdout.readline())
+        return self.process.stdout.readline().strip()
 
 
 def rows(reps: int) -> list[Row]:
-    with upstream_process(WAIT_RUN_SECONDS) as emulator:
+    with upstream_process() as emulator:
         wait_rows = _wait_rows(emulator, reps)
         throughput_rows = _throughput_rows(emulator, reps)
     return wait_rows + throughput_rows
@@ -271,10 +291,10 @@ def _wait_rows(emulator: Upstream, reps: int) -> list[Row]:
     p99s: list[float] = []
     errors = 0
     with our_server(emulator.url) as (url, server):
-        probe_run = _trigger(emulator.url, 1)[0]
+        probe_run = emulator.trigger(1)[0]
         for _ in range(reps):
             for per_run, gets in ((1, single_gets), (WAITERS_PER_RUN, shared_gets)):
-                runs = _trigger(emulator.url, RUNS)
+                runs = emulator.trigger(RUNS, WAIT_RUN_SECONDS)
                 before = emulator.run_reads(excluding=probe_run)
                 with peak_rss(server.pid) as peak:
                     result = _generate("waits", url, ",".join(runs), str(per_run), probe_run)
@@ -301,7 +321,7 @@ def _wait_rows(emulator: Upstream, reps: int) -> list[Row]:
 
 
 def _throughput_rows(emulator: Upstream, reps: int) -> list[Row]:
-    run_id = _trigger(emulator.url, 1)[0]
+    run_id = emulator.trigger(1)[0]
     sides = ("ours", "minimal", "ours --workers 2")
     measured: dict[tuple[str, int], list[dict[str, Any]]] = {(s, c): [] for s in sides for c in CLIENT_COUNTS}
     with (
@@ -386,8 +406,8 @@ def _generate(*args: str) -> dict[str, Any]:
     return json.loads(done.stdout)
 
 
-def _trigger(base_url: str, count: int) -> list[str]:
-    """Start `count` runs of the seeded hallucination task; their ids."""
+def _trigger(base_url: str) -> str:
+    """Start a run of the seeded hallucination task; its id."""
     import anyio
     import httpx2
     from pydantic import SecretStr
@@ -396,21 +416,20 @@ def _trigger(base_url: str, count: int) -> list[str]:
     from arize_mcp.api.models import TriggerRunRequest
     from arize_mcp.emulator import HALLUCINATION
 
-    async def trigger() -> list[str]:
+    async def trigger() -> str:
         async with httpx2.AsyncClient() as http:
             client = ArizeClient(http, base_url, SecretStr(KEY))
             task = next(t for t in (await client.list_tasks()).tasks if t.name == HALLUCINATION)
-            body = TriggerRunRequest(max_spans=1000)
-            return [(await client.trigger_task(task.id, body)).id for _ in range(count)]
+            return (await client.trigger_task(task.id, TriggerRunRequest(max_spans=1000))).id
 
     return anyio.run(trigger)
 
 
 @contextmanager
-def upstream_process(run_seconds: float) -> Iterator[Upstream]:
+def upstream_process() -> Iterator[Upstream]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.load", "upstream", str(port), str(run_seconds)],
+        [sys.executable, "-m", "bench.load", "upstream", str(port)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -522,7 +541,7 @@ def main(argv: list[str]) -> None:
     role, *args = argv
     match role:
         case "upstream":
-            upstream(int(args[0]), float(args[1]))
+            upstream(int(args[0]))
         case "drive":
             url, run_id, clients, seconds = args
             print(json.dumps(asyncio.run(drive(url, run_id, int(clients), float(seconds)))))
