@@ -115,13 +115,18 @@ def serve_http(settings: Settings, options: HttpOptions) -> None:
     if settings.task_secret is None:
         # A task handle issued by one worker must be accepted by any other: one secret for all.
         settings = dataclasses.replace(settings, task_secret=SecretStr(secrets.token_urlsafe(32)))
-    listener = listening_socket(options.host, options.port)
+    try:
+        listener = listening_socket(options.host, options.port)
+    except OSError as exc:
+        log.error("cannot listen on %s:%d: %s", options.host, options.port, exc.strerror or exc)
+        raise SystemExit(1) from None
     _log_serving(options, listener.getsockname()[1])
 
     def work() -> None:
         http_server(settings, options, worker=True).run(sockets=[listener])
 
-    exit_code = Supervisor(options.workers, work).run()
+    with listener:
+        exit_code = Supervisor(options.workers, work).run()
     if exit_code:
         raise SystemExit(exit_code)
 

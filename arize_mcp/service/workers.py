@@ -52,6 +52,7 @@ class Supervisor:
         self._work = work
         self._workers: dict[int, float] = {}  # pid: when it was started
         self._signals = 0
+        self._stopping = False
         self._failed = False
 
     def run(self) -> int:
@@ -71,28 +72,28 @@ class Supervisor:
         started = self._workers.pop(pid, None)
         if started is None:
             return
-        if self._signals:
+        if self._stopping:
             if code != 0:
                 log.warning("worker %d exited with code %d while shutting down", pid, code)
                 self._failed = True
             return
         if code != 0 and time.monotonic() - started < BOOT_SECONDS:
             log.error("worker %d exited with code %d while starting: stopping all workers", pid, code)
-            self._failed = True
+            self._failed = self._stopping = True
             self._pass_on(STOP_SIGNAL)
-            self._signals = 2
             return
         log.error("worker %d exited with code %d: starting another", pid, code)
         self._start_worker()
 
     def _on_signal(self, sig: int, frame: FrameType | None) -> None:
         self._signals += 1
+        self._stopping = True
         if self._signals == 1:
             log.info("shutting down: every worker drains")
         self._pass_on(DRAIN_SIGNAL if self._signals == 1 else STOP_SIGNAL)
 
     def _pass_on(self, sig: int) -> None:
-        for pid in self._workers:
+        for pid in list(self._workers):
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:

@@ -1,11 +1,13 @@
 """`--workers N` over real HTTP: the flag's checks, several worker processes answering on one port
 (each access-log line names the worker that answered), a task handle accepted whichever worker
-answers, and SIGTERM draining every worker before the service exits 0."""
+answers, a worker that dies replaced, and SIGTERM draining every worker before the service exits 0."""
 
 from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,8 +18,9 @@ import anyio
 import httpx2
 import pytest
 
+from arize_mcp.service.workers import BOOT_SECONDS
 from tests.conftest import API_KEY, Upstream
-from tests.service.conftest import HttpServer, free_port, http_server
+from tests.service.conftest import HttpServer, free_port, http_server, wait_until_healthy
 from tests.service.test_http import INIT, MCP_HEADERS, mcp_session
 from tests.service.test_task_handles import post
 from tests.task_requester import CreatedTask, TasksRequester, call
@@ -43,6 +46,18 @@ def test_the_workers_flag_is_checked_before_anything_starts(flags: tuple[str, ..
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert f"configuration error: {refusal}" in done.stderr
+
+
+def test_a_port_in_use_is_reported_before_any_worker_starts() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARIZE_")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "arize_mcp", "--transport", "http", "--port", str(port), *WORKERS]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "worker" not in done.stderr
 
 
 async def test_two_workers_answer_tool_calls_on_fresh_connections(upper_upstream: Upstream) -> None:
@@ -111,15 +126,31 @@ async def test_sigterm_drains_every_worker_and_exits_zero(upper_upstream: Upstre
         assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
 
 
-def worker_pids(server: HttpServer) -> set[int]:
-    """The two workers, as the supervisor's log names them, checked to be its children."""
+async def test_a_worker_that_dies_while_serving_is_replaced(upper_upstream: Upstream) -> None:
+    with http_server(upper_upstream.env(), *WORKERS) as server:
+        workers = worker_pids(server)
+        time.sleep(BOOT_SECONDS + 0.5)  # past starting: a death now is a crash, not a failure to start
+        dead = min(workers)
+        os.kill(dead, signal.SIGKILL)
+        replacement = worker_pids(server, count=3) - workers
+        assert len(replacement) == 1 and f"worker {dead} exited with code -9: starting another" in server.stderr()
+        wait_until_healthy(server)
+        results = await concurrently(lambda: tool_call(server, "list_tasks", {}))
+        assert all(result["tasks"] for result in results)
+        assert server.terminate() == 0
+
+
+def worker_pids(server: HttpServer, count: int = 2) -> set[int]:
+    """The workers started so far, once there are `count`, as their log names them; each checked to
+    be a child of the server process (those still alive)."""
     deadline = time.monotonic() + 20
-    while len(pids := {int(pid) for pid in re.findall(r"worker (\d+) starting", server.stderr())}) < 2:
+    while len(pids := {int(pid) for pid in re.findall(r"worker (\d+) starting", server.stderr())}) < count:
         assert time.monotonic() < deadline, server.stderr()
         time.sleep(0.02)
     for pid in pids:
-        parent = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
-        assert parent == server.process.pid
+        if Path(f"/proc/{pid}").exists():
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+            assert parent == server.process.pid
     return pids
 
 
