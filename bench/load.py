@@ -325,18 +325,21 @@ def _throughput_rows(emulator: Upstream, reps: int) -> list[Row]:
     sides = ("ours", "minimal", "ours --workers 2")
     measured: dict[tuple[str, int], list[dict[str, Any]]] = {(s, c): [] for s in sides for c in CLIENT_COUNTS}
     with (
-        our_server(emulator.url) as (ours, _),
-        our_server(emulator.url, workers=2) as (
-            ours_workers,
-            _,
-        ),
+        our_server(emulator.url) as ours,
         minimal_server(emulator.url) as minimal,
+        our_server(emulator.url, workers=2) as ours_workers,
     ):
-        urls = dict(zip(sides, (ours, minimal, ours_workers), strict=True))
+        servers = dict(zip(sides, (ours, minimal, ours_workers), strict=True))
         for _ in range(reps):
             for clients in CLIENT_COUNTS:
                 for side in sides:
-                    result = _generate("drive", urls[side], run_id, str(clients), str(RUN_SECONDS))
+                    url, server = servers[side]
+                    # What each process spent says which one limits the rate.
+                    cpu = {"server": server.pid, "emulator": emulator.process.pid}
+                    before = {name: cpu_seconds(pid) for name, pid in cpu.items()}
+                    result = _generate("drive", url, run_id, str(clients), str(RUN_SECONDS))
+                    for name, pid in cpu.items():
+                        result[name] = (cpu_seconds(pid) - before[name]) / result["seconds"]
                     print(f"[bench] load: {side}, {clients} clients: {_summary(result)}", file=sys.stderr, flush=True)
                     measured[side, clients].append(result)
     out: list[Row] = []
@@ -389,7 +392,9 @@ def _median(results: list[dict[str, Any]], key: str) -> float:
 def _summary(result: dict[str, Any]) -> str:
     return (
         f"{result['calls'] / result['seconds']:.0f} calls/s, p50 {result['p50_ms']:.0f} ms, "
-        f"p99 {result['p99_ms']:.0f} ms, {result['errors']} errors, generator {result['cpu']:.0%} of a core"
+        f"p99 {result['p99_ms']:.0f} ms, {result['errors']} errors; CPU (of one core): server {result['server']:.0%} "
+        f"({result['server'] * result['seconds'] / max(1, result['calls']) * 1000:.1f} ms a call), "
+        f"emulator {result['emulator']:.0%}, generator {result['cpu']:.0%}"
     )
 
 
@@ -454,11 +459,11 @@ def our_server(upstream_url: str, workers: int = 1) -> Iterator[tuple[str, subpr
 
 
 @contextmanager
-def minimal_server(upstream_url: str) -> Iterator[str]:
+def minimal_server(upstream_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _free_port()
     command = [sys.executable, "-m", "bench.minimal", "http", upstream_url, KEY, str(port)]
-    with _serving(command, dict(os.environ), port):
-        yield f"http://127.0.0.1:{port}/mcp"
+    with _serving(command, dict(os.environ), port) as process:
+        yield f"http://127.0.0.1:{port}/mcp", process
 
 
 @contextmanager
@@ -523,6 +528,14 @@ def peak_rss(pid: int) -> Iterator[_Peak]:
     finally:
         stop.set()
         sampler.join()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) process `pid` and its live children have used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def _raise_fd_limit() -> None:
