@@ -20,6 +20,10 @@ Figures:
   errors (goal 0).
 - workers: ours with `--workers 2` beside `--workers 1`, the same load (goal ≥ 1.3× calls/s on a
   2-core machine that also runs the generator and the emulator).
+- server CPU per call, ours beside the minimal's (no goal): the rates above depend on how much CPU
+  the machine leaves the server; this does much less. Each measurement also prints, on stderr,
+  the CPU share of the server, the emulator and the generator, so a bottleneck outside the server
+  shows.
 
 Sides are interleaved within each repetition; the median of the repetitions is shown.
 
@@ -354,6 +358,8 @@ def _throughput_rows(emulator: Upstream, reps: int) -> list[Row]:
         )
         errors = sum(r["errors"] for side in ("ours", "minimal") for r in measured[side, clients])
         workers_rate = _median(measured["ours --workers 2", clients], "rate")
+        ours_cpu = _median(measured["ours", clients], "cpu_ms")
+        minimal_cpu = _median(measured["minimal", clients], "cpu_ms")
         out += [
             Row(
                 f"get_task_run throughput, {clients} clients, {RUN_SECONDS:.0f} s (errors: {errors})",
@@ -379,21 +385,37 @@ def _throughput_rows(emulator: Upstream, reps: int) -> list[Row]:
                 "≥ 1.3×",
                 workers_rate >= 1.3 * ours_rate,
             ),
+            Row(
+                f"server CPU per get_task_run, {clients} clients (no goal: says what limits the rate)",
+                f"{ours_cpu:.1f} ms",
+                f"{minimal_cpu:.1f} ms (minimal)",
+                f"{ours_cpu / minimal_cpu:.2f}×",
+                "—",
+                None,
+            ),
         ]
     return out
 
 
 def _median(results: list[dict[str, Any]], key: str) -> float:
-    if key == "rate":
-        return statistics.median(r["calls"] / r["seconds"] for r in results)
-    return statistics.median(r[key] for r in results)
+    derived = {"rate": _rate, "cpu_ms": _cpu_ms}
+    return statistics.median(derived[key](r) if key in derived else r[key] for r in results)
+
+
+def _rate(result: dict[str, Any]) -> float:
+    return result["calls"] / result["seconds"]
+
+
+def _cpu_ms(result: dict[str, Any]) -> float:
+    """Server CPU time per successful call, in milliseconds: steadier than the rate on a busy machine."""
+    return result["server"] * result["seconds"] / max(1, result["calls"]) * 1000
 
 
 def _summary(result: dict[str, Any]) -> str:
     return (
-        f"{result['calls'] / result['seconds']:.0f} calls/s, p50 {result['p50_ms']:.0f} ms, "
+        f"{_rate(result):.0f} calls/s, p50 {result['p50_ms']:.0f} ms, "
         f"p99 {result['p99_ms']:.0f} ms, {result['errors']} errors; CPU (of one core): server {result['server']:.0%} "
-        f"({result['server'] * result['seconds'] / max(1, result['calls']) * 1000:.1f} ms a call), "
+        f"({_cpu_ms(result):.1f} ms a call), "
         f"emulator {result['emulator']:.0%}, generator {result['cpu']:.0%}"
     )
 

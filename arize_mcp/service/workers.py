@@ -120,6 +120,8 @@ class Supervisor:
         try:
             self._work()
             return 0
+        except SystemExit as exc:  # uvicorn's way of saying the app failed to start
+            return exc.code if isinstance(exc.code, int) else 1
         except BaseException:
             log.exception("worker %d failed", os.getpid())
             return 1
