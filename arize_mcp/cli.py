@@ -105,6 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
             json_response=args.json_response,
             allow_unauthenticated=args.allow_unauthenticated,
             grace_seconds=args.shutdown_grace_seconds,
+            workers=args.workers,
         )
         options.check()  # before anything starts, so a refused bind leaves nothing behind
         for name in ("arize_mcp.access", "arize_mcp.service"):
@@ -226,6 +227,13 @@ def _parser(defaults: CommandDefaults | None = None) -> argparse.ArgumentParser:
     transport.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     transport.add_argument(
         "--stateless", action="store_true", help="make every request self-contained so any replica can answer it"
+    )
+    transport.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --stateless: serve from N processes sharing the port, about one per core (default 1)",
     )
     transport.add_argument("--json-response", action="store_true", help="answer with plain JSON instead of SSE")
     transport.add_argument(

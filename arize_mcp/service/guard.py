@@ -10,8 +10,8 @@ server/jsonrpc.py), and, for a request that would open a session, room in the se
 from __future__ import annotations
 
 import hmac
-import json
 import logging
+import os
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -32,7 +32,7 @@ from arize_mcp.service.sessions import SESSION_HEADER, SessionGate
 
 access_log = logging.getLogger("arize_mcp.access")
 
-_TOOL_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_NAME = re.compile(r"^[A-Za-z0-9_.\-/]{1,64}$")
 
 
 class Guard:
@@ -47,6 +47,8 @@ class Guard:
         self._sessions = sessions
         self._hosts = options.host_patterns()
         self._origins = options.origin_patterns()
+        # With several workers, each line names the process that answered (built after the fork).
+        self._worker = f" worker={os.getpid()}" if options.workers > 1 else ""
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -55,7 +57,7 @@ class Guard:
             return
         started = time.monotonic()
         status = 0
-        tool: str | None = None
+        label: str | None = None
 
         async def send_recording(message: Message) -> None:
             nonlocal status
@@ -86,7 +88,7 @@ class Guard:
                     await JSONResponse(answer, status_code=400)(scope, receive, send_recording)
                     return
                 receive = replaying(body, receive)
-                tool = tool_name(body)
+                label = request_label(screened.message)
                 initialize = isinstance(screened.message, JSONRPCRequest) and screened.message.method == "initialize"
             session_id = headers.get(SESSION_HEADER)
             if self._sessions is not None and session_id is not None:
@@ -97,12 +99,13 @@ class Guard:
             await self._forward(scope, receive, send_recording)
         finally:
             access_log.info(
-                "%s %s %d %.0fms%s",
+                "%s %s %d %.0fms%s%s",
                 scope["method"],
                 scope["path"],
                 status,
                 (time.monotonic() - started) * 1000,
-                f" tool={tool}" if tool else "",
+                label or "",
+                self._worker,
             )
 
     async def _open_session(
@@ -170,16 +173,15 @@ def _bearer(headers: Headers) -> str:
     return supplied.strip() if scheme.lower() == "bearer" else ""
 
 
-def tool_name(body: bytes) -> str | None:
-    """The tool a `tools/call` body names, if it is safe to log."""
-    try:
-        message = json.loads(body)
-    except ValueError:
+def request_label(message: object) -> str | None:
+    """What the access log says of a request: ` tool=<name>` for a `tools/call`, ` method=<method>`
+    for any other request, when the name is safe to log."""
+    if not isinstance(message, JSONRPCRequest):
         return None
-    if not isinstance(message, dict) or message.get("method") != "tools/call":
-        return None
-    name = (message.get("params") or {}).get("name")
-    return name if isinstance(name, str) and _TOOL_NAME.match(name) else None
+    if message.method == "tools/call":
+        name = (message.params or {}).get("name")
+        return f" tool={name}" if isinstance(name, str) and _NAME.match(name) else None
+    return f" method={message.method}" if _NAME.match(message.method) else None
 
 
 def _allowed(value: str, patterns: list[str]) -> bool:

@@ -21,6 +21,8 @@ from arize_mcp.config import (
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_GRACE_SECONDS = 20.0
+# Far more processes than cores only adds memory and context switches; a larger number is a typo.
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class HttpOptions:
     max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT
     max_connections: int | None = None
     header_timeout_seconds: float = DEFAULT_HEADER_TIMEOUT_SECONDS
+    workers: int = 1
     path: str = field(default="/mcp")
 
     @property
@@ -50,6 +53,13 @@ class HttpOptions:
         """Refuse configurations that would expose the server without protection."""
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"--port must be 0-65535, not {self.port}")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ConfigError(f"--workers must be 1-{MAX_WORKERS} (about one per core), not {self.workers}")
+        if self.workers > 1 and not self.stateless:
+            raise ConfigError(
+                f"--workers {self.workers} needs --stateless: a session lives in the process that opened it, "
+                "and the next request of that session may reach another worker"
+            )
         if not self.loopback and self.auth_token is None and not self.allow_unauthenticated:
             raise ConfigError(
                 f"refusing to listen on {self.host} (reachable from other machines) without authentication. "

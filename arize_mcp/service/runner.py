@@ -2,17 +2,24 @@
 
 On SIGTERM (or Ctrl-C): new MCP requests get 503 and /readyz says draining, so the load balancer
 moves on; waiting calls return their latest run with terminal=false; in-flight calls get up to
-the grace period to finish; then the server stops. A second signal stops it at once.
+the grace period to finish; then the server stops. A second signal stops it at once. With
+--workers N, the supervisor passes both on to every worker (workers.py) and exits 0 once all
+have drained.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import os
+import secrets
+import socket
 import time
 from types import FrameType
 
 import uvicorn
+from pydantic import SecretStr
 
 from arize_mcp.asgi import CleanExitServer
 from arize_mcp.config import Settings
@@ -22,8 +29,11 @@ from arize_mcp.service.app import build_http_app
 from arize_mcp.service.connections import BACKLOG, REFUSED, TOO_SLOW, ConnectionGate, connection_limit
 from arize_mcp.service.guard import Guard
 from arize_mcp.service.options import HttpOptions
+from arize_mcp.service.workers import DRAIN_SIGNAL, STOP_SIGNAL, Supervisor, listening_socket
 
 log = logging.getLogger(__name__)
+
+SUPERVISOR_CHECK_SECONDS = 1.0
 
 
 class DrainingServer(CleanExitServer):
@@ -35,15 +45,23 @@ class DrainingServer(CleanExitServer):
         self._drain = drain
         self._grace_seconds = grace_seconds
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._signals = 0
         self._draining = False
 
-    async def serve(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         await super().serve(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if self._draining or self._loop is None:
+        self._signals += 1
+        if self._signals > 1 or self._loop is None:
             super().handle_exit(sig, frame)
+            return
+        self.start_drain()
+
+    def start_drain(self) -> None:
+        """Begin the drain; once begun, calling this again does nothing (unlike a second signal)."""
+        if self._draining or self._loop is None:
             return
         self._draining = True
         log.info("shutting down: draining in-flight requests (up to %.0f s)", self._grace_seconds)
@@ -60,8 +78,61 @@ class DrainingServer(CleanExitServer):
         self.should_exit = True
 
 
+class WorkerServer(DrainingServer):
+    """One worker of several (workers.py): besides its own signals, it drains when the supervisor
+    asks (DRAIN_SIGNAL, however often), stops at once on STOP_SIGNAL, and drains if the supervisor
+    is gone, so no worker outlives it holding the port."""
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(DRAIN_SIGNAL, self.start_drain)
+        loop.add_signal_handler(STOP_SIGNAL, self.stop_now)
+        watch = loop.create_task(self._watch_supervisor(os.getppid()))
+        try:
+            await super().serve(sockets)
+        finally:
+            watch.cancel()
+
+    def stop_now(self) -> None:
+        self.should_exit = True
+
+    async def _watch_supervisor(self, supervisor: int) -> None:
+        while os.getppid() == supervisor:
+            await asyncio.sleep(SUPERVISOR_CHECK_SECONDS)
+        log.warning("the supervisor process is gone: draining")
+        self.start_drain()
+
+
 def serve_http(settings: Settings, options: HttpOptions) -> None:
+    """Serve until a signal has drained the server; with `options.workers` > 1, in that many
+    processes accepting on one listening socket (see workers.py)."""
     options.check()
+    if options.workers == 1:
+        server = http_server(settings, options)
+        _log_serving(options, options.port)
+        server.run()
+        return
+    if settings.task_secret is None:
+        # A task handle issued by one worker must be accepted by any other: one secret for all.
+        settings = dataclasses.replace(settings, task_secret=SecretStr(secrets.token_urlsafe(32)))
+    try:
+        listener = listening_socket(options.host, options.port)
+    except OSError as exc:
+        log.error("cannot listen on %s:%d: %s", options.host, options.port, exc.strerror or exc)
+        raise SystemExit(1) from None
+    _log_serving(options, listener.getsockname()[1])
+
+    def work() -> None:
+        http_server(settings, options, worker=True).run(sockets=[listener])
+
+    with listener:
+        exit_code = Supervisor(options.workers, work).run()
+    if exit_code:
+        raise SystemExit(exit_code)
+
+
+def http_server(settings: Settings, options: HttpOptions, *, worker: bool = False) -> DrainingServer:
+    """A server for this process: the app, its guard and connection gate, and uvicorn's settings."""
     drain = Drain()
     guard = build_http_app(settings, options, drain)
     gate = ConnectionGate(connection_limit(options.max_connections), options.header_timeout_seconds)
@@ -76,14 +147,21 @@ def serve_http(settings: Settings, options: HttpOptions) -> None:
         http=gated_http_protocol(gate, REFUSED, TOO_SLOW),
         backlog=BACKLOG,
         server_header=False,  # names the software to anyone probing the service
+        # X-Forwarded-For gives the per-client session limit the real client behind a local proxy;
+        # stateless, nothing reads the client address, so each request is spared the parsing.
+        proxy_headers=not options.stateless,
     )
+    return (WorkerServer if worker else DrainingServer)(config, guard, drain, options.grace_seconds)
+
+
+def _log_serving(options: HttpOptions, port: int) -> None:
     log.info(
-        "serving MCP at http://%s:%d%s (%s%s; at most %d connections)",
+        "serving MCP at http://%s:%d%s (%s%s; at most %d connections%s)",
         options.host,
-        options.port,
+        port,
         options.path,
         "stateless" if options.stateless else "stateful",
         ", bearer token required" if options.auth_token else "",
-        gate.limit,
+        connection_limit(options.max_connections),
+        f" per worker, {options.workers} workers" if options.workers > 1 else "",
     )
-    DrainingServer(config, guard, drain, options.grace_seconds).run()
