@@ -110,6 +110,12 @@ class RunCursor:
         return self._feed.finished
 
     @property
+    def exhausted(self) -> bool:
+        """Whether the poller has stopped and this follower has seen every snapshot it published."""
+        feed = self._feed
+        return feed.finished and not (feed.version > self._seen and feed.latest is not None)
+
+    @property
     def expected_end(self) -> float | None:
         """When the run is expected to end (epoch seconds), if the poller can tell."""
         return None if self._feed.finished else self._feed.expected_end

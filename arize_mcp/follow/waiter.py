@@ -113,11 +113,13 @@ class RunWaiter:
                 try:
                     fresh = await self._next(cursor, stretch, stoppable=run is not None)
                 except ArizeError as exc:
-                    # Only the error that ended the feed ends the wait: a transient one seen late may
-                    # be followed by a snapshot that ended the run.
-                    if cursor.finished and cursor.error is exc:
-                        raise
                     trouble = exc
+                    # A transient error seen late may be followed by a snapshot that ended the run;
+                    # once the feed has stopped with nothing unseen, nothing more will come.
+                    if cursor.exhausted:
+                        if cursor.error is exc or run is None:
+                            raise
+                        break
                     if on_trouble is not None:
                         await on_trouble(exc, self._clock() - started)
                     continue

@@ -151,6 +151,26 @@ async def test_a_wait_reports_the_latest_run_again_while_no_new_snapshot_comes()
     assert outcome.result is not None and outcome.result.polls == 2 and outcome.result.terminal
 
 
+async def test_a_poller_that_stops_without_a_word_ends_the_wait_instead_of_spinning() -> None:
+    # Whatever stops a poller without an error (here its scope, cancelled from outside), the wait
+    # must not ask the stopped feed again and again until its deadline (fake time never gets there).
+    time = FakeTime()
+    first = snapshot("running", 1)
+    client = FakeClient(first, time=time)
+    polls, outcome = Polls(), Outcome()
+    with anyio.fail_after(BOUND):
+        async with anyio.create_task_group() as pollers:
+            feeds = RunFeeds(pollers, SCHEDULE, sleep=time.sleep)
+            pollers.start_soon(outcome.wait, RunWaiter(feeds, client, clock=time.clock), HOUR, polls)
+            await until(lambda: len(polls.seen) == 1, "the first poll is reported")
+            (feed,) = feeds._feeds.values()
+            feed.scope.cancel()
+            await until(lambda: outcome.finished, "the wait returns")
+    assert outcome.error is None and outcome.result is not None
+    assert outcome.result.run == first and outcome.result.terminal is False
+    assert outcome.result.last_error is not None and "polling of this run stopped" in outcome.result.last_error
+
+
 async def test_drain_ends_a_wait_at_once_with_the_latest_snapshot() -> None:
     time = FakeTime()
     runs = [snapshot("pending"), snapshot("running", 1), snapshot("completed", 2)]
