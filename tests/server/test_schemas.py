@@ -63,3 +63,28 @@ async def test_every_number_is_bounded_and_every_argument_described() -> None:
             assert spec.get("description"), f"{name}.{argument} has no description"
         assert tool["outputSchema"]["type"] == "object"
         assert tool["description"] and tool["annotations"]["title"]
+
+
+async def test_input_and_output_schemas_are_in_the_portable_form() -> None:
+    """No `$ref`, no nullable `anyOf`, no boolean `additionalProperties` (server/tools/schema.py), in the
+    schemas adapters convert and in the ones clients check every result against."""
+    problems: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node or "$defs" in node:
+                problems.append(f"$ref at {where}")
+            if isinstance(node.get("additionalProperties"), bool):
+                problems.append(f"boolean additionalProperties at {where}")
+            if {"type": "null"} in node.get("anyOf", []):
+                problems.append(f"nullable anyOf at {where}")
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}[{index}]")
+
+    for name, tool in (await published_tools()).items():
+        walk(tool["inputSchema"], f"{name}.inputSchema")
+        walk(tool["outputSchema"], f"{name}.outputSchema")
+    assert problems == []

@@ -28,7 +28,7 @@ class ToolSpec:
     view: str | None = None  # the `ui://` resource that renders this tool's results
 
     def tool(self) -> Tool:
-        """The tool as the server publishes it: its argument schema in the portable form."""
+        """The tool as the server publishes it: its argument and output schemas in the portable form."""
         built = Tool.from_function(
             self.handler,
             name=self.name,
@@ -44,4 +44,13 @@ class ToolSpec:
             ),
             meta=view_tool_meta(self.view) if self.view else None,
         )
-        return without_result_revalidation(built.model_copy(update={"parameters": portable_schema(built.parameters)}))
+        built = without_result_revalidation(built)
+        output = built.fn_metadata.output_schema
+        return built.model_copy(
+            update={
+                "parameters": portable_schema(built.parameters),
+                "fn_metadata": built.fn_metadata.model_copy(
+                    update={"output_schema": None if output is None else portable_schema(output)}
+                ),
+            }
+        )
