@@ -155,9 +155,11 @@ def _run(settings: Settings, options: HttpOptions | None) -> None:
         serve_http(settings, options)
     else:
         from arize_mcp.server import build_server
+        from arize_mcp.server.runtime import Drain
         from arize_mcp.server.stdio import serve_stdio
 
-        anyio.run(serve_stdio, build_server(settings))
+        drain = Drain()
+        anyio.run(serve_stdio, build_server(settings, drain=drain), drain)
 
 
 def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:
