@@ -65,6 +65,9 @@ class RunFeed:
     followers: int = 0
     # When the poller expects the run to end (epoch seconds), or None when it cannot tell.
     expected_end: float | None = None
+    # When the poller reads the run next (epoch seconds), once it has planned that read.
+    next_read: float | None = None
+    wall: Callable[[], float] = time.time
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
     _changed: anyio.Event = field(default_factory=anyio.Event)
 
@@ -119,6 +122,13 @@ class RunCursor:
     def expected_end(self) -> float | None:
         """When the run is expected to end (epoch seconds), if the poller can tell."""
         return None if self._feed.finished else self._feed.expected_end
+
+    @property
+    def next_read_in(self) -> float | None:
+        """Seconds until the poller reads the run again (negative while that read is under way), or
+        None once it has stopped or before it has planned a read."""
+        feed = self._feed
+        return None if feed.finished or feed.next_read is None else feed.next_read - feed.wall()
 
     async def next(self, *, transient_errors: bool = False) -> TaskRun:
         """The next snapshot; raises the poller's error if it stopped without one. With
@@ -176,7 +186,7 @@ class RunFeeds:
         key = (identity, run_id)
         feed = self._feeds.get(key)
         if feed is None:
-            feed = self._feeds[key] = RunFeed(key)
+            feed = self._feeds[key] = RunFeed(key, wall=self._wall)
             self._task_group.start_soon(self._poll_run, feed, fetch, list_runs)
         feed.followers += 1
         try:
@@ -226,6 +236,7 @@ class RunFeeds:
                             pacer.use_history(history, run)
                         delay = pacer.next_delay(run)
                         feed.expected_end = pacer.window.likely if pacer.window else None
+                    feed.next_read = self._wall() + delay
                     await self._sleep(delay)
             finally:
                 # A finished run stays readable by its followers; a new follower starts afresh.

@@ -52,7 +52,15 @@ class RunReads:
         assert held.cursor is not None  # set before `ready` whenever there was no error
         if held.cursor.latest is None:
             raise held.cursor.error or ArizeError("polling of this run stopped")
+        if (next_read_in := held.cursor.next_read_in) is not None:
+            # A client told to come back after the next read must find the run still followed.
+            held.until = max(held.until, time.monotonic() + next_read_in + self._linger)
         return held.cursor.latest
+
+    def next_read_in(self, client: ArizeClient, run_id: str) -> float | None:
+        """Seconds until the poller of a run read with `latest` reads it again, if it has planned that."""
+        held = self._held.get((client.identity, run_id))
+        return None if held is None or held.cursor is None else held.cursor.next_read_in
 
     async def _hold(self, key: tuple[str, str], held: _Held, client: ArizeClient, run_id: str) -> None:
         try:

@@ -58,6 +58,11 @@ RequestContext = ServerRequestContext[Runtime, Any]
 # Each listened task is a followed run; this keeps one stream from making the server poll thousands.
 MAX_LISTENED_TASKS = 100
 
+# A client told to ask again after the poller's next read arrives this long after it, so that read
+# (an upstream GET) has landed; and never asks more often than MIN_CLIENT_POLL_SECONDS.
+READ_MARGIN_SECONDS = 0.3
+MIN_CLIENT_POLL_SECONDS = 0.25
+
 # The tools that wait for a run, and so may hand the wait over to a task.
 WAIT_TOOLS = frozenset({"wait_for_task_run", "trigger_task"})
 _WAIT = TypeAdapter(bool | None)
@@ -111,8 +116,9 @@ class TaskHandles(Extension):
             except ArizeError as exc:
                 return failure(report_error(exc))
         ref = TaskRef(run_id=run.id, tool=params.name, created_at=datetime.now(UTC))
-        task = task_state(runtime.settings.poll, ref, self.ids.issue(ref, client.identity), run, seed=True)
-        return {"resultType": "task", **task}
+        task_id = self.ids.issue(ref, client.identity)
+        next_read_in = runtime.reads.next_read_in(client, run.id)
+        return {"resultType": "task", **task_state(runtime.settings.poll, ref, task_id, run, next_read_in, seed=True)}
 
     async def _get(self, ctx: RequestContext, params: TaskRequestParams) -> dict[str, Any]:
         ref, client = self._resolve(ctx, params, "tasks/get")
@@ -121,7 +127,8 @@ class TaskHandles(Extension):
             run = await runtime.reads.latest(client, ref.run_id)
         except ArizeError as exc:
             raise _read_failed(exc) from None
-        return {"resultType": "complete", **task_state(runtime.settings.poll, ref, params.task_id, run)}
+        next_read_in = runtime.reads.next_read_in(client, ref.run_id)
+        return {"resultType": "complete", **task_state(runtime.settings.poll, ref, params.task_id, run, next_read_in)}
 
     async def _update(self, ctx: RequestContext, params: TaskRequestParams) -> EmptyResult:
         # No task of this server ever asks for input, so there is nothing outstanding to apply.
@@ -192,7 +199,7 @@ class TaskHandles(Extension):
                 while last is None or not last.is_terminal:
                     run = await cursor.next()
                     if run != last:
-                        task = task_state(runtime.settings.poll, ref, task_id, run)
+                        task = task_state(runtime.settings.poll, ref, task_id, run, cursor.next_read_in)
                         await notify_on_request_stream(ctx, "notifications/tasks", task)
                     last = run
         except ArizeError as exc:
@@ -200,9 +207,18 @@ class TaskHandles(Extension):
             log.info("stopped reporting task for run %s: %s", ref.run_id, type(exc).__name__)
 
 
-def task_state(poll: PollSchedule, ref: TaskRef, task_id: str, run: TaskRun, *, seed: bool = False) -> dict[str, Any]:
+def task_state(
+    poll: PollSchedule,
+    ref: TaskRef,
+    task_id: str,
+    run: TaskRun,
+    next_read_in: float | None = None,
+    *,
+    seed: bool = False,
+) -> dict[str, Any]:
     """The task as of `run`: the seed of a CreateTaskResult (always `working`: the client learns the
-    end from tasks/get), else the detailed task that tasks/get and notifications/tasks carry."""
+    end from tasks/get), else the detailed task that tasks/get and notifications/tasks carry.
+    `next_read_in`: when the shared poller reads the run next, if it has planned that read."""
     now = datetime.now(UTC)
     elapsed = max(0.0, (now - ref.created_at).total_seconds())
     task: dict[str, Any] = {
@@ -215,11 +231,19 @@ def task_state(poll: PollSchedule, ref: TaskRef, task_id: str, run: TaskRun, *, 
     }
     if seed or not run.is_terminal:
         age = (now - (run.run_started_at or run.created_at or ref.created_at)).total_seconds()
-        # The shared poller's pause for a run of this age: polling faster would find nothing new.
-        task["pollIntervalMs"] = round(poll.interval_after(age) * 1000)
+        task["pollIntervalMs"] = round(client_poll_seconds(poll, age, next_read_in) * 1000)
         return task
     result = completed_result(ref, run, elapsed).model_dump(mode="json", by_alias=True, exclude_none=True)
     return {**task, "status": "completed", "result": result}
+
+
+def client_poll_seconds(poll: PollSchedule, age: float, next_read_in: float | None) -> float:
+    """When a client should ask again: just after the shared poller's next read, which the run's
+    predicted end paces (follow/pacing.py), since asking sooner finds nothing new and later finds
+    the news late; before that read is planned, the backoff's pause for a run of this age."""
+    if next_read_in is None:
+        return poll.interval_after(age)
+    return max(MIN_CLIENT_POLL_SECONDS, next_read_in + READ_MARGIN_SECONDS)
 
 
 def runs_as_task(ctx: RequestContext, params: CallToolRequestParams) -> bool:
