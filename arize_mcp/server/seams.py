@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import anyio
 from mcp.server.connection import Connection
@@ -137,7 +137,9 @@ def gated_http_protocol(gate: ConnectionAdmission, refused: bytes, too_slow: byt
             self._tail = b""
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            assert isinstance(transport, asyncio.Transport)
+            # A stream transport; uvloop's (when uvicorn picks uvloop) has the same methods without
+            # being an asyncio.Transport subclass.
+            transport = cast(asyncio.Transport, transport)
             if not gate.enter():
                 transport.write(refused)
                 transport.close()
