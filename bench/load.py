@@ -37,7 +37,6 @@ import asyncio
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.processes import free_port, spawned
 from bench.table import Row
 
 KEY = "bench-load-key"
@@ -57,7 +57,6 @@ WAITERS_PER_RUN = 10
 WAIT_RUN_SECONDS = (20.0, 40.0)
 RUN_SECONDS = 30.0  # each throughput measurement
 CLIENT_COUNTS = (50, 200)
-START_TIMEOUT_SECONDS = 30.0
 
 
 # --- the load generator (runs in its own process: `python -m bench.load drive|waits ...`) ---
@@ -454,7 +453,7 @@ def _trigger(base_url: str) -> str:
 
 @contextmanager
 def upstream_process() -> Iterator[Upstream]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.load", "upstream", str(port)],
         stdin=subprocess.PIPE,
@@ -471,57 +470,22 @@ def upstream_process() -> Iterator[Upstream]:
 
 @contextmanager
 def our_server(upstream_url: str, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+    port = free_port()
     host, upstream_port = _host_port(upstream_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARIZE_")}
     env.update(ARIZE_API_KEY=KEY, ARIZE_API_SCHEME="http", ARIZE_API_HOST=host, ARIZE_API_PORT=str(upstream_port))
     command = [sys.executable, "-m", "arize_mcp", "--transport", "http", "--stateless", "--port", str(port)]
-    with _serving(command + ["--workers", str(workers)] * (workers > 1), env, port) as process:
+    command += ["--workers", str(workers)] * (workers > 1)
+    with spawned(command, env, port=port, preexec_fn=_raise_fd_limit) as process:
         yield f"http://127.0.0.1:{port}/mcp", process
 
 
 @contextmanager
 def minimal_server(upstream_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "bench.minimal", "http", upstream_url, KEY, str(port)]
-    with _serving(command, dict(os.environ), port) as process:
+    with spawned(command, dict(os.environ), port=port, preexec_fn=_raise_fd_limit) as process:
         yield f"http://127.0.0.1:{port}/mcp", process
-
-
-@contextmanager
-def _serving(command: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=_raise_fd_limit,
-    )
-    try:
-        _wait_listening(process, port)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
-def _wait_listening(process: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{process.args} did not listen on port {port}") from None
-            time.sleep(0.05)
 
 
 class _Peak:
@@ -564,12 +528,6 @@ def _raise_fd_limit() -> None:
     """A thousand open connections need more descriptors than some systems' default soft limit."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main(argv: list[str]) -> None:

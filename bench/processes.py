@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -48,21 +48,34 @@ def free_port() -> int:
 
 
 @contextmanager
-def spawned(command: list[str], env: dict[str, str] | None = None, *, port: int | None = None) -> Iterator[None]:
-    """Run `command` until the block ends; with `port`, wait until it accepts connections there.
-    Its stderr goes to a file that is shown if it fails to start."""
+def spawned(
+    command: list[str],
+    env: dict[str, str] | None = None,
+    *,
+    port: int | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` until the block ends (then SIGTERM, and SIGKILL if it has not exited within
+    30 s); with `port`, wait until it accepts connections there. Its stderr goes to a file that is
+    shown if it fails to start."""
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            preexec_fn=preexec_fn,
         )
         try:
             if port is not None:
                 _await_port(process, port, errors)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
-                process.wait(10)
+                process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
