@@ -10,11 +10,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import anyio
 import httpx2
+
+from tests.conftest import Upstream
 
 
 def free_port() -> int:
@@ -103,3 +107,25 @@ def wait_until_healthy(server: HttpServer, timeout: float = 90) -> None:
             pass
         assert time.monotonic() < deadline, f"server did not become healthy:\n{server.stderr()}"
         time.sleep(0.05)
+
+
+@asynccontextmanager
+async def sigterm_during_a_slow_read(
+    upstream: Upstream, server: HttpServer, read: Callable[[], Awaitable[dict[str, Any]]]
+) -> AsyncIterator[dict[str, Any]]:
+    """SIGTERM to `server` while `read` (a get_task_run) is in flight, its upstream read slowed to
+    2 s. The block runs once the signal is sent; when it ends, `read` has finished and its result
+    is in the dict yielded."""
+    upstream.emulator.faults.inject(route="get_run", status=200, delay=2.0)
+    result: dict[str, Any] = {}
+
+    async def run_read() -> None:
+        result.update(await read())
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run_read)
+        with anyio.fail_after(10):
+            while not upstream.emulator.recorded(route="get_run"):
+                await anyio.sleep(0.02)
+        server.process.send_signal(signal.SIGTERM)
+        yield result

@@ -21,7 +21,7 @@ from mcp.shared.exceptions import MCPError
 
 from tests.conftest import API_KEY, READ_ONLY_KEY, Upstream
 from tests.helpers import error, ok
-from tests.service.conftest import free_port, http_server
+from tests.service.conftest import free_port, http_server, sigterm_during_a_slow_read
 
 pytestmark = pytest.mark.anyio
 
@@ -355,18 +355,11 @@ async def test_sigterm_refuses_new_requests_and_finishes_in_flight_ones(upper_up
     with http_server(upper_upstream.env(), "--shutdown-grace-seconds", "10") as server:
         async with mcp_session(server.url) as client:
             run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))["run"]
-            upper_upstream.emulator.faults.inject(route="get_run", status=200, delay=2.0)
-            result: dict = {}
 
-            async def slow_read() -> None:
-                result.update(ok(await client.call_tool("get_task_run", {"run_id": run["id"]})))
+            async def slow_read() -> dict:
+                return ok(await client.call_tool("get_task_run", {"run_id": run["id"]}))
 
-            async with anyio.create_task_group() as group:
-                group.start_soon(slow_read)
-                with anyio.fail_after(10):
-                    while not upper_upstream.emulator.recorded(route="get_run"):
-                        await anyio.sleep(0.02)
-                server.process.send_signal(15)
+            async with sigterm_during_a_slow_read(upper_upstream, server, slow_read) as result:
                 await anyio.sleep(0.3)
                 async with httpx2.AsyncClient(timeout=5) as http:
                     refused = await http.post(server.url, json=INIT, headers=MCP_HEADERS)

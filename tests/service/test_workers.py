@@ -20,7 +20,7 @@ import pytest
 
 from arize_mcp.service.workers import BOOT_SECONDS
 from tests.conftest import API_KEY, Upstream
-from tests.service.conftest import HttpServer, free_port, http_server, wait_until_healthy
+from tests.service.conftest import HttpServer, free_port, http_server, sigterm_during_a_slow_read, wait_until_healthy
 from tests.service.test_http import INIT, MCP_HEADERS, mcp_session
 from tests.service.test_task_handles import post
 from tests.task_requester import CreatedTask, TasksRequester, call
@@ -101,18 +101,11 @@ async def test_sigterm_drains_every_worker_and_exits_zero(upper_upstream: Upstre
     with http_server(upper_upstream.env(), *WORKERS, "--shutdown-grace-seconds", "10") as server:
         workers = worker_pids(server)
         run = (await tool_call(server, "trigger_task", {"task_name": "Hallucination check"}))["run"]
-        upper_upstream.emulator.faults.inject(route="get_run", status=200, delay=2.0)
-        result: dict[str, Any] = {}
 
-        async def slow_read() -> None:
-            result.update(await tool_call(server, "get_task_run", {"run_id": run["id"]}))
+        async def slow_read() -> dict[str, Any]:
+            return await tool_call(server, "get_task_run", {"run_id": run["id"]})
 
-        async with anyio.create_task_group() as group:
-            group.start_soon(slow_read)
-            with anyio.fail_after(10):
-                while not upper_upstream.emulator.recorded(route="get_run"):
-                    await anyio.sleep(0.02)
-            server.process.send_signal(15)
+        async with sigterm_during_a_slow_read(upper_upstream, server, slow_read) as result:
             with anyio.fail_after(10):
                 while server.stderr().count("draining in-flight requests") < len(workers):
                     await anyio.sleep(0.02)
