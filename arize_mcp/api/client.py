@@ -252,6 +252,17 @@ class ArizeClient:
                 "this server reads",
                 limit_bytes=self._max_response_bytes,
             )
+        if not created:
+            # Parsed and validated in one pass, when the body is a valid `model` as it stands: this
+            # is nearly every read. Anything else takes the path below, which fills in what the
+            # request knows and words every failure.
+            try:
+                parsed = model.model_validate_json(raw)
+            except ValidationError:
+                pass
+            else:
+                if all(getattr(parsed, name, None) is not None for name in known):
+                    return parsed
         try:
             body = _parse_json(raw)
         except ValueError:
