@@ -46,6 +46,9 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
+    # The line shows none of these, and gathering them for each record costs: over HTTP there is a
+    # record (the access line) for every request.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root.setLevel(level.upper())
     # httpx2 logs every request URL at INFO; useful only when debugging.
     for noisy in ("httpx2", "httpcore2", "uvicorn.error"):

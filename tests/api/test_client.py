@@ -24,6 +24,7 @@ from arize_mcp.api.errors import (
     RunIdUnreadableError,
     ServerError,
     TransportError,
+    UnexpectedResponseError,
 )
 from arize_mcp.api.models import RunStatus, TriggerRunRequest
 from arize_mcp.api.retry import RetryPolicy, parse_retry_after, shared_sleep_budget
@@ -266,6 +267,50 @@ async def test_a_2xx_trigger_with_an_unreadable_body_says_a_run_exists(
     assert upper_upstream.count(route="trigger") == 1 and len(runs) == 1
     assert info.value.status == 201 and problem in str(info.value)
     assert info.value.run_id == (runs[0].id if id_readable else None)
+
+
+def _with_byte_order_mark(body: bytes) -> bytes:
+    return b"\xef\xbb\xbf" + body
+
+
+def _null_id(body: bytes) -> bytes:
+    return json.dumps({**json.loads(body), "id": None}).encode()
+
+
+def _lone_surrogate_reason(body: bytes) -> bytes:
+    # Valid JSON that Python reads but a strict parser refuses (an unpaired UTF-16 escape).
+    return json.dumps({**json.loads(body), "failure_reason": "\ud800"}).encode()
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "reason"), [(_with_byte_order_mark, None), (_null_id, None), (_lone_surrogate_reason, "\ud800")]
+)
+async def test_reads_the_one_pass_parser_refuses_are_read_the_lenient_way(
+    http: httpx2.AsyncClient, upper_upstream: Upstream, rewrite: Callable[[bytes], bytes], reason: str | None
+) -> None:
+    emulator = upper_upstream.emulator
+    client = make_client(http, upper_upstream.url)
+    run = await client.trigger_task(emulator.task_id("Hallucination check"), TriggerRunRequest())
+    emulator.faults.inject(route="get_run", status=200, rewrite_body=rewrite)
+    read = await client.get_task_run(run.id)
+    # A null id is the one asked for, as when the body leaves it out.
+    assert (read.id, read.task_id, read.created_at, read.failure_reason) == (
+        run.id,
+        run.task_id,
+        run.created_at,
+        reason,
+    )
+    assert upper_upstream.count(route="get_run") == 1
+
+
+async def test_a_read_that_is_not_json_is_an_unexpected_response(
+    http: httpx2.AsyncClient, upper_upstream: Upstream
+) -> None:
+    emulator = upper_upstream.emulator
+    emulator.faults.inject(route="get_task", status=200, rewrite_body=_truncated)
+    with pytest.raises(UnexpectedResponseError) as info:
+        await make_client(http, upper_upstream.url).get_task(emulator.task_id("Hallucination check"))
+    assert "non-JSON body" in str(info.value)
 
 
 async def test_each_request_has_a_total_deadline(upper_upstream: Upstream) -> None:

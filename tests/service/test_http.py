@@ -201,6 +201,11 @@ async def test_origin_host_token_and_body_rules(upper_upstream: Upstream) -> Non
 
         foreign = post({**MCP_HEADERS, "Origin": "https://evil.example"})  # no token either: 403 comes first
         assert foreign.status_code == 403 and foreign.json()["title"] == "Origin not allowed"
+        # A header sent twice counts by its first value, as the SDK behind the guard reads it.
+        allowed = f"http://localhost:{server.port}"
+        for origins, status in (("https://evil.example", allowed), 403), ((allowed, "https://evil.example"), 200):
+            twice = [*good.items(), *(("Origin", origin) for origin in origins)]
+            assert httpx2.post(server.url, content=json.dumps(INIT), headers=twice, timeout=10).status_code == status
         assert post({**good, "Host": "attacker.example"}).status_code == 421
         missing = post(MCP_HEADERS)
         assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
