@@ -154,10 +154,14 @@ def _run(settings: Settings, options: HttpOptions | None) -> None:
 
         serve_http(settings, options)
     else:
+        from arize_mcp.api.http import PreparedTls
+
+        # Loads the CA bundle on a thread while the MCP SDK and the server are imported below.
+        tls = PreparedTls(settings.connection.ca_bundle, settings.connection.verify_tls)
         from arize_mcp.server import build_server
         from arize_mcp.server.stdio import serve_stdio
 
-        anyio.run(serve_stdio, build_server(settings))
+        anyio.run(serve_stdio, build_server(settings, tls=tls))
 
 
 def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:
