@@ -154,12 +154,16 @@ def _run(settings: Settings, options: HttpOptions | None) -> None:
 
         serve_http(settings, options)
     else:
+        from arize_mcp.api.http import PreparedTls
+
+        # Loads the CA bundle on a thread while the MCP SDK and the server are imported below.
+        tls = PreparedTls(settings.connection.ca_bundle, settings.connection.verify_tls)
         from arize_mcp.server import build_server
         from arize_mcp.server.runtime import Drain
         from arize_mcp.server.stdio import serve_stdio
 
         drain = Drain()
-        anyio.run(serve_stdio, build_server(settings, drain=drain), drain)
+        anyio.run(serve_stdio, build_server(settings, drain=drain, tls=tls), drain)
 
 
 def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:

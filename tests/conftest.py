@@ -17,6 +17,9 @@ from arize_mcp.emulator import Emulator, EmulatorConfig, EmulatorServer
 from arize_mcp.follow import PollSchedule
 from arize_mcp.server import build_server
 
+# The TLS fixtures (certificate, tls_server) for every module that reaches Arize over https.
+pytest_plugins = ["tests.tls"]
+
 API_KEY = "test-key-5f2c9a1e7b"  # distinctive, so a leak is easy to grep for
 READ_ONLY_KEY = "test-readonly-key-81d0"
 RUN_SECONDS = 0.6

@@ -4,21 +4,13 @@ a closed port, a rejected key, a TLS certificate it does not trust, a proxy that
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
-import ssl
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import API_KEY, Upstream
+from tests.tls import clean_env, http_server, https_env
 
 DOCTOR_TIMEOUT_SECONDS = 60
 
@@ -35,87 +27,10 @@ def doctor(env: dict[str, str], *args: str) -> tuple[int, dict]:
     return result.returncode, json.loads(result.stdout)
 
 
-def clean_env(**values: str) -> dict[str, str]:
-    names = ("ARIZE_", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(names)}
-    env.pop("REQUESTS_CA_BUNDLE", None)
-    env.pop("SSL_CERT_FILE", None)
-    return {**env, **values}
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-class _Answer(BaseHTTPRequestHandler):
-    """Answers every GET with an empty task page and remembers the request line it saw."""
-
-    seen: list[str]
-
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        self.seen.append(self.requestline)
-        body = b'{"tasks": [], "pagination": {"has_more": false}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_CONNECT(self) -> None:  # noqa: N802
-        self.seen.append(self.requestline)
-        self.send_response(403, "Forbidden by policy")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def http_server(tls: ssl.SSLContext | None = None) -> Iterator[tuple[int, list[str]]]:
-    seen: list[str] = []
-    handler = type("Handler", (_Answer,), {"seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost and 127.0.0.1, made with the openssl command."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.fail("the TLS diagnosis test needs the openssl command (Debian package openssl)")
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return cert, key
-
-
-@pytest.fixture
-def tls_server(certificate: tuple[Path, Path]) -> Iterator[int]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*certificate)
-    with http_server(context) as (port, _):
-        yield port
-
-
-def https_env(port: int, **extra: str) -> dict[str, str]:
-    return clean_env(ARIZE_API_KEY=API_KEY, ARIZE_API_HOST="127.0.0.1", ARIZE_API_PORT=str(port), **extra)
 
 
 def test_sandbox_answers_and_exits_zero() -> None:

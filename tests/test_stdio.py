@@ -15,6 +15,7 @@ from mcp.client.stdio import stdio_client
 from arize_mcp.emulator import HALLUCINATION
 from tests.conftest import ALL_TOOLS, API_KEY, Upstream, stdio_params
 from tests.helpers import error, ok
+from tests.tls import https_env
 
 pytestmark = pytest.mark.anyio
 
@@ -154,3 +155,15 @@ async def test_raw_handshake_versions(upper_upstream: Upstream, version: str, tm
             assert rpc.buffer.strip() == b""
     logs = stderr_path.read_text()
     assert API_KEY not in logs
+
+
+async def test_the_first_call_over_https_trusts_the_configured_ca_bundle(
+    tls_server: int, certificate: tuple[Path, Path]
+) -> None:
+    # The bundle is loaded on a thread while the server starts; the first call must find it ready.
+    async with Client(stdio_params(https_env(tls_server, ARIZE_SSL_CA_CERT=str(certificate[0])))) as client:
+        assert ok(await client.call_tool("list_tasks", {}))["tasks"] == []
+    # Without it the same server is not trusted: the bundle above is what made the call work.
+    async with Client(stdio_params(https_env(tls_server))) as client:
+        text = error(await client.call_tool("list_tasks", {}))
+    assert "CERTIFICATE_VERIFY_FAILED" in text

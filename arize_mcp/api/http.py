@@ -7,6 +7,7 @@ bundle with the official SDK's variables and precedence, and what it decided is 
 from __future__ import annotations
 
 import ssl
+import threading
 from pathlib import Path
 
 import httpx2
@@ -19,14 +20,17 @@ def new_http_client(
     ca_bundle: str | None = None,
     verify_tls: bool = True,
 ) -> httpx2.AsyncClient:
-    timeout = httpx2.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds))
-    return httpx2.AsyncClient(
-        timeout=timeout,
-        follow_redirects=False,
-        trust_env=False,
-        proxy=proxy_url,
-        verify=tls_verification(ca_bundle, verify_tls),
+    return http_client_with(
+        timeout_seconds=timeout_seconds, proxy_url=proxy_url, verify=tls_verification(ca_bundle, verify_tls)
     )
+
+
+def http_client_with(
+    *, timeout_seconds: float, proxy_url: str | None, verify: ssl.SSLContext | bool
+) -> httpx2.AsyncClient:
+    """The pool, with a TLS verification already built (see `PreparedTls`)."""
+    timeout = httpx2.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds))
+    return httpx2.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False, proxy=proxy_url, verify=verify)
 
 
 def tls_verification(ca_bundle: str | None, verify_tls: bool) -> ssl.SSLContext | bool:
@@ -39,3 +43,32 @@ def tls_verification(ca_bundle: str | None, verify_tls: bool) -> ssl.SSLContext 
     if Path(ca_bundle).is_dir():
         return ssl.create_default_context(capath=ca_bundle)
     return ssl.create_default_context(cafile=ca_bundle)
+
+
+class PreparedTls:
+    """`tls_verification(ca_bundle, verify_tls)`, built on a thread from the moment this is made.
+
+    Loading a CA bundle takes tens of milliseconds, during which CPython's ssl module releases the
+    GIL: made before the rest of the server is imported, it is ready by the time the pool needs it."""
+
+    def __init__(self, ca_bundle: str | None, verify_tls: bool) -> None:
+        self._done = threading.Event()
+        self._verification: ssl.SSLContext | bool = False
+        self._error: Exception | None = None
+        thread = threading.Thread(target=self._build, args=(ca_bundle, verify_tls), name="arize-mcp-tls", daemon=True)
+        thread.start()
+
+    def _build(self, ca_bundle: str | None, verify_tls: bool) -> None:
+        try:
+            self._verification = tls_verification(ca_bundle, verify_tls)
+        except Exception as exc:  # raised where the verification is asked for, as without the thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def verification(self) -> ssl.SSLContext | bool:
+        """The verification, once built (waiting for it); raises what building it raised."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._verification

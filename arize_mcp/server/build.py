@@ -12,6 +12,7 @@ from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import DiscoverResult
 
 from arize_mcp import __version__
+from arize_mcp.api.http import PreparedTls
 from arize_mcp.config import ConfigError, Settings
 from arize_mcp.redaction import register_secret
 from arize_mcp.server.completions import register_completions
@@ -33,10 +34,15 @@ TOOLSETS: dict[str, str] = {
 
 
 def build_server(
-    settings: Settings, *, drain: Drain | None = None, standalone_channel: bool = True
+    settings: Settings,
+    *,
+    drain: Drain | None = None,
+    standalone_channel: bool = True,
+    tls: PreparedTls | None = None,
 ) -> MCPServer[Runtime]:
     """`standalone_channel=False` for transports that cannot send a notification outside a request
-    (stateless HTTP): handshake-era resource subscriptions are then not offered, nor advertised."""
+    (stateless HTTP): handshake-era resource subscriptions are then not offered, nor advertised.
+    `tls`: the connection's TLS verification, already being built (else it is built at start)."""
     specs = selected_tools(settings)
     names = {spec.name for spec in specs}
     tools = [spec.tool() for spec in specs]
@@ -57,7 +63,7 @@ def build_server(
         version=__version__,
         instructions=instructions_for(names),
         website_url="https://arize.com/docs/ax",
-        lifespan=lifespan_for(settings, drain),
+        lifespan=lifespan_for(settings, drain, tls),
         subscriptions=bus,
         tools=tools,
         extensions=extensions,

@@ -6,10 +6,12 @@ request only and never stored, so one deployment serves many users with their ow
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from types import TracebackType
 from typing import Any
 
 import anyio
@@ -20,7 +22,7 @@ from pydantic import SecretStr
 
 from arize_mcp.api.client import ArizeClient
 from arize_mcp.api.errors import InvalidApiKeyError
-from arize_mcp.api.http import new_http_client
+from arize_mcp.api.http import PreparedTls, http_client_with, tls_verification
 from arize_mcp.config import Settings, is_header_safe
 from arize_mcp.follow.feeds import RunFeeds
 from arize_mcp.follow.reads import RunReads
@@ -50,12 +52,44 @@ class Drain:
         return self._event is not None and self._event.is_set()
 
 
+class HttpPool:
+    """The HTTP pool to Arize, built when the first call needs it.
+
+    Building one imports httpx2's transport (tens of milliseconds) that nothing before the first
+    call to Arize needs, so a client's `initialize` is answered that much sooner. The TLS
+    verification is built before, at start, so a CA bundle that cannot be read still stops the start."""
+
+    def __init__(self, settings: Settings, verify: ssl.SSLContext | bool) -> None:
+        self._settings = settings
+        self._verify = verify
+        self._client: httpx2.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx2.AsyncClient:
+        if self._client is None:
+            self._client = http_client_with(
+                timeout_seconds=self._settings.timeout_seconds,
+                proxy_url=self._settings.connection.proxy_url,
+                verify=self._verify,
+            )
+        return self._client
+
+    async def __aenter__(self) -> HttpPool:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._client is not None:
+            await self._client.__aexit__(kind, exc, traceback)
+
+
 @dataclass
 class Runtime:
     """The lifespan state: built when the server starts, closed when it stops."""
 
     settings: Settings
-    http: httpx2.AsyncClient
+    http: HttpPool
     feeds: RunFeeds
     # Task handles' reads of a run, kept followed between polls (follow/reads.py).
     reads: RunReads
@@ -83,7 +117,7 @@ class Runtime:
     def _client_with(self, key: SecretStr | None) -> ArizeClient:
         connection = self.settings.connection
         return ArizeClient(
-            self.http,
+            self.http.client,
             connection.base_url,
             key,
             retry=self.settings.retry,
@@ -92,17 +126,17 @@ class Runtime:
         )
 
 
-def lifespan_for(settings: Settings, drain: Drain | None = None):  # noqa: ANN201 - the SDK's lifespan factory shape
+def lifespan_for(settings: Settings, drain: Drain | None = None, tls: PreparedTls | None = None):  # noqa: ANN201 - the SDK's lifespan factory shape
+    """`tls`: the connection's TLS verification, when it is already being built (cli.py starts it early)."""
+
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[Runtime]:
         connection = settings.connection
-        http = new_http_client(
-            timeout_seconds=settings.timeout_seconds,
-            proxy_url=connection.proxy_url,
-            ca_bundle=connection.ca_bundle,
-            verify_tls=connection.verify_tls,
-        )
-        async with http:
+        if tls is not None:
+            verify = tls.verification()
+        else:
+            verify = tls_verification(connection.ca_bundle, connection.verify_tls)
+        async with HttpPool(settings, verify) as http:
             async with anyio.create_task_group() as tasks:
                 feeds = RunFeeds(tasks, settings.poll, max_retry_after_seconds=settings.retry.max_retry_after_seconds)
                 yield Runtime(
