@@ -4,7 +4,7 @@ Each section measures ours beside its anchor on this machine, in the same run, a
 (see table.py); the output is one Markdown table. Run it on a quiet machine: other load shifts
 both sides, but not always equally.
 
-    .venv/bin/python -m bench                   # everything, 3 repetitions, median (about 20 min)
+    .venv/bin/python -m bench                   # everything, 3 repetitions, median (about 25 min)
     .venv/bin/python -m bench --only latency    # one section: waiting, latency, startup, load
 """
 

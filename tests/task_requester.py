@@ -6,7 +6,7 @@ helpers for them). Used by the server and service tests."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import anyio
 from mcp import Client
@@ -88,16 +88,20 @@ async def call(client: Client, tool: str, arguments: dict[str, Any]) -> CallTool
     return result
 
 
+R = TypeVar("R")
+
+
+async def _about_task(client: Client, method: str, task_id: str, result_type: type[R]) -> R:
+    request = Request[TaskIdParams, str](method=method, params=TaskIdParams(task_id=task_id))
+    return await client.session.send_request(request, result_type)
+
+
 async def get(client: Client, task_id: str) -> DetailedTask:
-    return await client.session.send_request(
-        Request[TaskIdParams, str](method="tasks/get", params=TaskIdParams(task_id=task_id)), DetailedTask
-    )
+    return await _about_task(client, "tasks/get", task_id, DetailedTask)
 
 
 async def cancel(client: Client, task_id: str) -> Ack:
-    return await client.session.send_request(
-        Request[TaskIdParams, str](method="tasks/cancel", params=TaskIdParams(task_id=task_id)), Ack
-    )
+    return await _about_task(client, "tasks/cancel", task_id, Ack)
 
 
 async def update(client: Client, task_id: str) -> Ack:
