@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,19 +47,22 @@ async def test_no_stale_snapshots() -> None:
     assert {p.stem for p in SNAPSHOTS.glob("*.json")} == set(await published_tools())
 
 
-async def test_every_number_is_bounded_and_every_argument_described() -> None:
-    def walk(schema: object, where: str) -> None:
-        if isinstance(schema, dict):
-            if schema.get("type") in ("integer", "number"):
-                assert "minimum" in schema and "maximum" in schema, f"unbounded number at {where}"
-            for key, value in schema.items():
-                walk(value, f"{where}.{key}")
-        elif isinstance(schema, list):
-            for index, value in enumerate(schema):
-                walk(value, f"{where}[{index}]")
+def objects_in(schema: object, where: str) -> Iterator[tuple[dict, str]]:
+    """Every object in a JSON schema, with where it is."""
+    if isinstance(schema, dict):
+        yield schema, where
+        for key, value in schema.items():
+            yield from objects_in(value, f"{where}.{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from objects_in(value, f"{where}[{index}]")
 
+
+async def test_every_number_is_bounded_and_every_argument_described() -> None:
     for name, tool in (await published_tools()).items():
-        walk(tool["inputSchema"], name)
+        for node, where in objects_in(tool["inputSchema"], name):
+            if node.get("type") in ("integer", "number"):
+                assert "minimum" in node and "maximum" in node, f"unbounded number at {where}"
         for argument, spec in tool["inputSchema"]["properties"].items():
             assert spec.get("description"), f"{name}.{argument} has no description"
         assert tool["outputSchema"]["type"] == "object"
@@ -69,22 +73,13 @@ async def test_input_and_output_schemas_are_in_the_portable_form() -> None:
     """No `$ref`, no nullable `anyOf`, no boolean `additionalProperties` (server/tools/schema.py), in the
     schemas adapters convert and in the ones clients check every result against."""
     problems: list[str] = []
-
-    def walk(node: object, where: str) -> None:
-        if isinstance(node, dict):
-            if "$ref" in node or "$defs" in node:
-                problems.append(f"$ref at {where}")
-            if isinstance(node.get("additionalProperties"), bool):
-                problems.append(f"boolean additionalProperties at {where}")
-            if {"type": "null"} in node.get("anyOf", []):
-                problems.append(f"nullable anyOf at {where}")
-            for key, value in node.items():
-                walk(value, f"{where}.{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{where}[{index}]")
-
     for name, tool in (await published_tools()).items():
-        walk(tool["inputSchema"], f"{name}.inputSchema")
-        walk(tool["outputSchema"], f"{name}.outputSchema")
+        for part in ("inputSchema", "outputSchema"):
+            for node, where in objects_in(tool[part], f"{name}.{part}"):
+                if "$ref" in node or "$defs" in node:
+                    problems.append(f"$ref at {where}")
+                if isinstance(node.get("additionalProperties"), bool):
+                    problems.append(f"boolean additionalProperties at {where}")
+                if {"type": "null"} in node.get("anyOf", []):
+                    problems.append(f"nullable anyOf at {where}")
     assert problems == []

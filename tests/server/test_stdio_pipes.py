@@ -20,6 +20,13 @@ from tests.conftest import ALL_TOOLS, Upstream
 
 pytestmark = pytest.mark.anyio
 
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+}
+
 
 async def test_lines_arrive_whole_however_the_bytes_are_split() -> None:
     read_end, write_end = os.pipe()
@@ -121,16 +128,7 @@ def test_the_server_answers_from_a_pipe_and_from_a_file(
 ) -> None:
     """A pipe is read on the event loop; a file (`arize-mcp < requests`) the SDK's way. Both answer alike."""
     requests = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "0"},
-            },
-        },
+        INITIALIZE,
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
         "not json",
@@ -171,18 +169,7 @@ async def test_when_stdin_ends_a_wait_in_flight_is_answered_with_the_latest_stat
             await process.stdin.send((json.dumps(message) + "\n").encode())  # type: ignore[union-attr]
 
         with anyio.fail_after(60):
-            await send(
-                {
-                    "jsonrpc": "2.0",
-                    "id": 1,
-                    "method": "initialize",
-                    "params": {
-                        "protocolVersion": "2025-11-25",
-                        "capabilities": {},
-                        "clientInfo": {"name": "t", "version": "0"},
-                    },
-                }
-            )
+            await send(INITIALIZE)
             await answer(1)
             await send({"jsonrpc": "2.0", "method": "notifications/initialized"})
             call = {"name": "trigger_task", "arguments": {"task_id": task_id, "data_start_time": "-2h"}}
