@@ -18,6 +18,10 @@ and checked by tests/server/test_seams.py, so an SDK upgrade that moves one fail
   which the SDK validates results against only when it is set;
 - running the server over streams we built (the screened stdio transport): the lowlevel server's
   `run`, reached through `_lowlevel_server`;
+- serving one stateless HTTP request without the SDK's per-request transport (service/exchange.py):
+  the SDK's single-request driver `serve_one` (public in `mcp.server.runner`, which the SDK calls
+  internal), the lowlevel server, and the lifespan state the session manager entered
+  (`_lifespan_state`);
 - the Streamable HTTP session table, to close sessions that never came back (the session cap):
   the session manager's `_server_instances` and `_discard_session`;
 - uvicorn's HTTP protocol class, wrapped to gate connections before any request arrives: its
@@ -42,8 +46,11 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import RequestHandler
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.runner import serve_one
 from mcp.shared._stream_protocols import ReadStream, WriteStream
+from mcp.shared.dispatcher import DispatchContext
 from mcp.shared.message import SessionMessage
+from mcp.shared.transport_context import TransportContext
 from mcp.types import SubscriptionFilter, SubscriptionsAcknowledgedNotification
 from pydantic import BaseModel
 
@@ -107,6 +114,28 @@ async def serve_streams(
     """Serve one connection over streams we built, as `MCPServer.run_stdio_async` does over its own."""
     lowlevel = server._lowlevel_server  # noqa: SLF001
     await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
+
+SingleRequestServer = Callable[
+    [DispatchContext[TransportContext], str, Mapping[str, Any] | None, str], Awaitable[dict[str, Any]]
+]
+
+
+def single_request_server(server: MCPServer[Any]) -> SingleRequestServer:
+    """`serve(context, method, params, protocol_version)`: the result of one request, handled as the
+    SDK's stateless Streamable HTTP path handles it (a born-ready connection at `protocol_version`,
+    with no client info, the same handler chain and lifespan state), without its transport.
+    Raises what the handler chain raises. Call it only while the HTTP app's lifespan runs."""
+    lowlevel = server._lowlevel_server  # noqa: SLF001
+
+    async def serve(
+        context: DispatchContext[TransportContext], method: str, params: Mapping[str, Any] | None, version: str
+    ) -> dict[str, Any]:
+        connection = Connection.from_envelope(version, None, None)
+        state = server.session_manager._lifespan_state  # noqa: SLF001
+        return await serve_one(lowlevel, context, method, params, connection=connection, lifespan_state=state)
+
+    return serve
 
 
 class ConnectionAdmission(Protocol):

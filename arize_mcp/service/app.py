@@ -7,6 +7,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from arize_mcp.config import Settings
 from arize_mcp.redaction import register_secret
 from arize_mcp.server import Drain, build_server
+from arize_mcp.service.exchange import Exchange
 from arize_mcp.service.guard import Guard
 from arize_mcp.service.health import Health
 from arize_mcp.service.options import HttpOptions
@@ -35,5 +36,6 @@ def build_http_app(settings: Settings, options: HttpOptions, drain: Drain | None
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         host=options.host,
     )
-    sessions = None if options.stateless else SessionGate(server, options.max_sessions, options.max_sessions_per_client)
-    return Guard(app, options, drain, sessions)
+    if options.stateless:
+        return Guard(app, options, drain, exchange=Exchange(server, options.path, options.json_response))
+    return Guard(app, options, drain, SessionGate(server, options.max_sessions, options.max_sessions_per_client))

@@ -27,6 +27,7 @@ from arize_mcp.redaction import add_request_secrets
 from arize_mcp.server import Drain
 from arize_mcp.server.jsonrpc import screen
 from arize_mcp.server.runtime import API_KEY_HEADER
+from arize_mcp.service.exchange import Exchange
 from arize_mcp.service.options import HttpOptions
 from arize_mcp.service.sessions import SESSION_HEADER, SessionGate
 
@@ -40,8 +41,16 @@ class Guard:
     (see the module docstring for the order), counts the MCP requests in flight for the drain,
     bounds each request's time, and writes one access-log line per request."""
 
-    def __init__(self, app: ASGIApp, options: HttpOptions, drain: Drain, sessions: SessionGate | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        options: HttpOptions,
+        drain: Drain,
+        sessions: SessionGate | None = None,
+        exchange: Exchange | None = None,
+    ) -> None:
         self._app = app
+        self._exchange = exchange
         self._options = options
         self._drain = drain
         self._sessions = sessions
@@ -89,6 +98,10 @@ class Guard:
                     return
                 receive = replaying(body, receive)
                 label = request_label(screened.message)
+                served_here = self._exchange.takes(scope, headers, screened.message) if self._exchange else None
+                if served_here is not None:
+                    await self._forward(scope, receive, send_recording, served_here)
+                    return
                 initialize = isinstance(screened.message, JSONRPCRequest) and screened.message.method == "initialize"
             session_id = headers.get(SESSION_HEADER)
             if self._sessions is not None and session_id is not None:
@@ -130,7 +143,11 @@ class Guard:
         if opened is not None:
             sessions.opened(opened, client)
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Callable[[Message], Awaitable[None]]) -> None:
+    async def _forward(
+        self, scope: Scope, receive: Receive, send: Callable[[Message], Awaitable[None]], app: ASGIApp | None = None
+    ) -> None:
+        """Run `app` (the SDK's, unless given) for the request, counted in flight and bounded in time."""
+        app = app or self._app
         counted = scope["method"] == "POST"
         self.in_flight += counted
         started_response = False
@@ -142,7 +159,7 @@ class Guard:
 
         try:
             with anyio.move_on_after(self._options.request_timeout_seconds) as scope_timeout:
-                await self._app(scope, receive, send_tracking)
+                await app(scope, receive, send_tracking)
             if scope_timeout.cancelled_caught and not started_response:
                 await _problem(504, "The request took too long")(scope, receive, send)
         finally:

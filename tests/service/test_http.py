@@ -269,10 +269,12 @@ async def test_per_request_keys_are_isolated(upper_upstream: Upstream) -> None:
     assert API_KEY not in logs and READ_ONLY_KEY not in logs
 
 
-async def test_sigterm_drains_waits_and_exits_zero(upper_upstream: Upstream) -> None:
+# Stateless at a handshake-era version: the wait runs in service/exchange.py, not the SDK's transport.
+@pytest.mark.parametrize(("mode", "flags"), [("auto", ()), ("legacy", ("--stateless",))])
+async def test_sigterm_drains_waits_and_exits_zero(upper_upstream: Upstream, mode: str, flags: tuple[str, ...]) -> None:
     upper_upstream.emulator.config.run_seconds = 60.0
-    with http_server(upper_upstream.env(), "--shutdown-grace-seconds", "10") as server:
-        async with mcp_session(server.url) as client:
+    with http_server(upper_upstream.env(), "--shutdown-grace-seconds", "10", *flags) as server:
+        async with mcp_session(server.url, mode=mode) as client:
             run = ok(await client.call_tool("trigger_task", {"task_name": "Hallucination check"}))["run"]
             polled = anyio.Event()
 
