@@ -23,6 +23,8 @@ from mcp.server.connection import Connection
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
+from mcp.shared.exceptions import MCPError
+from mcp.shared.transport_context import TransportContext
 from mcp.types import CallToolResult, EmptyResult, NotificationParams, Request, RequestParams, Result
 from pydantic import ValidationError
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -31,8 +33,10 @@ from arize_mcp.api.models import TaskRun
 from arize_mcp.asgi import CleanExitServer
 from arize_mcp.config import Settings
 from arize_mcp.server import build_server, seams
+from arize_mcp.server.runtime import Runtime
 from arize_mcp.server.seams import close_session, gated_http_protocol, open_session_ids
 from arize_mcp.service.connections import REFUSED, TOO_SLOW, ConnectionGate
+from arize_mcp.service.exchange import _RequestContext
 
 pytestmark = pytest.mark.anyio
 
@@ -316,3 +320,22 @@ def test_seam_without_result_revalidation_keeps_the_schema_and_drops_the_sdk_che
     with pytest.raises(ValidationError):
         checked.fn_metadata.convert_result(off_schema)  # the SDK's own check, which the seam relies on
     assert unchecked.fn_metadata.convert_result(off_schema) is off_schema
+
+
+async def test_seam_single_request_server_serves_with_the_entered_lifespan_state() -> None:
+    server = build_server(Settings())
+    server.streamable_http_app(stateless_http=True)
+    serve = seams.single_request_server(server)
+    context = _RequestContext(
+        transport=TransportContext(kind="streamable-http", can_send_request=False),
+        request_id=1,
+        message_metadata=None,
+        progress_token=None,
+        stream=None,
+    )
+    async with server.session_manager.run():
+        assert isinstance(server.session_manager._lifespan_state, Runtime)  # noqa: SLF001
+        listed = await serve(context, "tools/list", None, "2025-11-25")
+        with pytest.raises(MCPError, match="Method not found"):
+            await serve(context, "no/such/method", None, "2025-11-25")
+    assert "get_task_run" in {tool["name"] for tool in listed["tools"]}
