@@ -83,7 +83,7 @@ class Connection:
             base_url, decided_by, notes = resolve_base_url(env)
             proxy_url, proxy_from = resolve_proxy(env, base_url)
             ca_bundle, ca_bundle_from = resolve_ca_bundle(env)
-            verify_tls = resolve_verify(env)
+            verify_tls = env_flag(env, VERIFY_VARIABLE, default=True)
         except ConfigError as exc:
             return cls(problem=str(exc))
         return cls(base_url, decided_by, proxy_url, proxy_from, ca_bundle, ca_bundle_from, verify_tls, None, notes)
@@ -348,14 +348,6 @@ def resolve_ca_bundle(env: Env) -> tuple[str | None, str | None]:
     return None, None
 
 
-def resolve_verify(env: Env) -> bool:
-    try:
-        text = env.get(VERIFY_VARIABLE, "")
-        return True if not text.strip() else parse_flag(text)
-    except GrammarError as exc:
-        raise ConfigError(f"{VERIFY_VARIABLE}: {exc}") from None
-
-
 def mask_url_password(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
@@ -369,9 +361,13 @@ def parse_toolsets(text: str) -> frozenset[str] | None:
     return names or None
 
 
-def env_flag(env: Env, name: str) -> bool:
+def env_flag(env: Env, name: str, *, default: bool = False) -> bool:
+    """A yes/no variable; `default` when it is unset or blank."""
+    text = env.get(name, "")
+    if not text.strip():
+        return default
     try:
-        return parse_flag(env.get(name, ""))
+        return parse_flag(text)
     except GrammarError as exc:
         raise ConfigError(f"{name}: {exc}") from None
 

@@ -97,6 +97,13 @@ def test_proxy_and_ca_bundle_follow_the_documented_chains(tmp_path: Path) -> Non
     assert Connection.from_env({"ARIZE_REQUEST_VERIFY": "false"}).verify_tls is False
 
 
+@pytest.mark.parametrize("text", [None, "", "  "])
+def test_a_blank_flag_takes_its_default(text: str | None) -> None:
+    env = {} if text is None else {"ARIZE_REQUEST_VERIFY": text, "ARIZE_MCP_READ_ONLY": text, "ARIZE_MCP_SANDBOX": text}
+    assert Connection.from_env(env).verify_tls is True
+    assert Settings.from_env(env).read_only is False and CommandDefaults.from_env(env).sandbox is False
+
+
 def test_proxy_password_is_never_shown() -> None:
     connection = Connection.from_env({"ARIZE_PROXY_URL": "http://me:s3cret@proxy:3128"})
     assert connection.proxy_display == "http://me:***@proxy:3128"
