@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from arize_mcp import __version__
+from arize_mcp.api.http import CaBundleError, PreparedTls
 from arize_mcp.config import CommandDefaults, ConfigError, Settings, api_key_from_env, parse_toolsets
 from arize_mcp.grammar import GrammarError, parse_seconds
 
@@ -122,7 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
     for note in connection.notes:
         log.warning("%s", note)
     if connection.problem is not None:
-        log.error("Arize settings cannot work, every call will say so: %s", connection.problem)
+        _log_problem(connection.problem)
     if settings.api_key is None:
         log.warning(
             "ARIZE_API_KEY is not set: calls need a per-request X-Arize-Api-Key header (HTTP) "
@@ -147,23 +148,40 @@ def _doctor(args: argparse.Namespace) -> int:
     return report.check.exit_code
 
 
+def _log_problem(problem: str) -> None:
+    log.error("Arize settings cannot work, every call will say so: %s", problem)
+
+
 def _run(settings: Settings, options: HttpOptions | None) -> None:
     """Serve over HTTP when options are given, else over stdio."""
+    # Loads the CA bundle on a thread while the MCP SDK and the server are imported below.
+    tls = PreparedTls(settings.connection.ca_bundle, settings.connection.verify_tls)
     if options is not None:
         from arize_mcp.service import serve_http
 
-        serve_http(settings, options)
+        # The service builds its own verification (it takes no PreparedTls): this one only checks the bundle loads.
+        serve_http(_with_loaded_tls(settings, tls)[0], options)
     else:
-        from arize_mcp.api.http import PreparedTls
-
-        # Loads the CA bundle on a thread while the MCP SDK and the server are imported below.
-        tls = PreparedTls(settings.connection.ca_bundle, settings.connection.verify_tls)
         from arize_mcp.server import build_server
         from arize_mcp.server.runtime import Drain
         from arize_mcp.server.stdio import serve_stdio
 
+        settings, loaded = _with_loaded_tls(settings, tls)
         drain = Drain()
-        anyio.run(serve_stdio, build_server(settings, drain=drain, tls=tls), drain)
+        anyio.run(serve_stdio, build_server(settings, drain=drain, tls=loaded), drain)
+
+
+def _with_loaded_tls(settings: Settings, tls: PreparedTls) -> tuple[Settings, PreparedTls | None]:
+    """A CA bundle that config.py's checks let through but that cannot be loaded becomes the
+    connection's problem, as a missing one is: the server starts and every call says what to fix
+    (None: no bundle left to load)."""
+    try:
+        tls.verification()
+    except CaBundleError as exc:
+        connection = settings.connection.refusing_ca_bundle(str(exc))
+        _log_problem(str(connection.problem))
+        return dataclasses.replace(settings, connection=connection), None
+    return settings, tls
 
 
 def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:

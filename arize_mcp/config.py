@@ -17,6 +17,7 @@ from urllib.request import proxy_bypass_environment
 
 from pydantic import SecretStr
 
+from arize_mcp.api.http import CaBundleError, check_ca_bundle
 from arize_mcp.api.retry import RetryPolicy
 from arize_mcp.follow.schedule import PollSchedule
 from arize_mcp.grammar import GrammarError, parse_flag, parse_seconds
@@ -76,6 +77,11 @@ class Connection:
         """The proxy URL with any password masked, fit to print."""
         return mask_url_password(self.proxy_url) if self.proxy_url else None
 
+    def refusing_ca_bundle(self, what: str) -> Connection:
+        """This connection once loading its CA bundle failed (`what` is wrong with the file): a problem,
+        as a bundle that names no file is. Loading is left until the pool needs it, see `PreparedTls`."""
+        return Connection(problem=_ca_bundle_problem(str(self.ca_bundle_from), str(self.ca_bundle), what))
+
     @classmethod
     def from_env(cls, env: Env | None = None) -> Connection:
         env = os.environ if env is None else env
@@ -83,7 +89,7 @@ class Connection:
             base_url, decided_by, notes = resolve_base_url(env)
             proxy_url, proxy_from = resolve_proxy(env, base_url)
             ca_bundle, ca_bundle_from = resolve_ca_bundle(env)
-            verify_tls = resolve_verify(env)
+            verify_tls = env_flag(env, VERIFY_VARIABLE, default=True)
         except ConfigError as exc:
             return cls(problem=str(exc))
         return cls(base_url, decided_by, proxy_url, proxy_from, ca_bundle, ca_bundle_from, verify_tls, None, notes)
@@ -340,20 +346,22 @@ def resolve_ca_bundle(env: Env) -> tuple[str | None, str | None]:
         if not path:
             continue
         if not Path(path).exists():
-            raise ConfigError(
-                f"{name}={path} names no file: point it at a PEM file of the CA certificates that sign "
-                "your Arize endpoint or proxy, or unset it to trust the system's CAs"
-            )
+            raise ConfigError(_ca_bundle_problem(name, path, "names no file"))
+        try:
+            check_ca_bundle(path)
+        except CaBundleError as exc:
+            raise ConfigError(_ca_bundle_problem(name, path, str(exc))) from None
         return path, name
     return None, None
 
 
-def resolve_verify(env: Env) -> bool:
-    try:
-        text = env.get(VERIFY_VARIABLE, "")
-        return True if not text.strip() else parse_flag(text)
-    except GrammarError as exc:
-        raise ConfigError(f"{VERIFY_VARIABLE}: {exc}") from None
+def _ca_bundle_problem(name: str, path: str, what: str) -> str:
+    """The problem with the CA bundle `path` that variable `name` gives, `what` saying what is wrong with
+    it ("names no file"), and how to fix it."""
+    return (
+        f"{name}={path} {what}: point it at a PEM file of the CA certificates that sign "
+        "your Arize endpoint or proxy, or unset it to trust the system's CAs"
+    )
 
 
 def mask_url_password(url: str) -> str:
@@ -369,9 +377,13 @@ def parse_toolsets(text: str) -> frozenset[str] | None:
     return names or None
 
 
-def env_flag(env: Env, name: str) -> bool:
+def env_flag(env: Env, name: str, *, default: bool = False) -> bool:
+    """A yes/no variable; `default` when it is unset or blank."""
+    text = env.get(name, "")
+    if not text.strip():
+        return default
     try:
-        return parse_flag(env.get(name, ""))
+        return parse_flag(text)
     except GrammarError as exc:
         raise ConfigError(f"{name}: {exc}") from None
 

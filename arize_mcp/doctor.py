@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import ssl
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlsplit
 
 import httpx2
 from pydantic import SecretStr
 
 from arize_mcp import __version__
-from arize_mcp.api.http import new_http_client
+from arize_mcp.api.http import CaBundleError, http_client_with, tls_verification
 from arize_mcp.config import CA_BUNDLE_VARIABLES, REGIONS, Settings
 
 CHECK_PATH = "/v2/tasks"
@@ -84,8 +84,9 @@ class Report:
 
 
 async def diagnose(settings: Settings) -> Report:
+    settings, verify = _with_tls(settings)
     connection = settings.connection
-    check = await _check(settings)
+    check = await _check(settings, verify)
     return Report(
         version=__version__,
         endpoint=connection.base_url,
@@ -102,19 +103,24 @@ async def diagnose(settings: Settings) -> Report:
     )
 
 
-async def _check(settings: Settings) -> Check:
+def _with_tls(settings: Settings) -> tuple[Settings, ssl.SSLContext | bool]:
+    """The settings and the TLS verification to check with; a CA bundle that cannot be loaded is
+    reported as the connection's problem, as the server reports it."""
+    connection = settings.connection
+    try:
+        return settings, tls_verification(connection.ca_bundle, connection.verify_tls)
+    except CaBundleError as exc:
+        return replace(settings, connection=connection.refusing_ca_bundle(str(exc))), False
+
+
+async def _check(settings: Settings, verify: ssl.SSLContext | bool) -> Check:
     connection = settings.connection
     if connection.problem is not None:
         return Check(None, None, None, f"Fix the setting first: {connection.problem}.", EXIT_UNREACHABLE)
     headers = {"Accept": "application/json", "User-Agent": f"arize-mcp/{__version__} (doctor)"}
     if settings.api_key is not None:
         headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-    http = new_http_client(
-        timeout_seconds=CHECK_TIMEOUT_SECONDS,
-        proxy_url=connection.proxy_url,
-        ca_bundle=connection.ca_bundle,
-        verify_tls=connection.verify_tls,
-    )
+    http = http_client_with(timeout_seconds=CHECK_TIMEOUT_SECONDS, proxy_url=connection.proxy_url, verify=verify)
     started = time.monotonic()
     try:
         async with http:

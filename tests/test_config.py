@@ -11,6 +11,7 @@ import arize_mcp
 from arize_mcp.config import CommandDefaults, ConfigError, Connection, ServiceSettings, Settings, base_url_from_env
 from arize_mcp.logs import RedactingFormatter
 from arize_mcp.redaction import register_secret
+from tests.tls import unopenable_file
 
 
 @pytest.mark.parametrize(
@@ -82,9 +83,8 @@ def test_a_bad_setting_becomes_a_problem_naming_the_variable(env: dict[str, str]
         assert name in problem
 
 
-def test_proxy_and_ca_bundle_follow_the_documented_chains(tmp_path: Path) -> None:
-    ca = tmp_path / "ca.pem"
-    ca.write_text("not read here")
+def test_proxy_and_ca_bundle_follow_the_documented_chains(certificate: tuple[Path, Path]) -> None:
+    ca = certificate[0]
     both = {"HTTPS_PROXY": "http://general:3128", "HTTP_PROXY": "http://plain:3128"}
     assert Connection.from_env(both).proxy_from == "HTTPS_PROXY"
     assert Connection.from_env({**both, "ARIZE_PROXY_URL": "http://arize:3128"}).proxy_url == "http://arize:3128"
@@ -95,6 +95,40 @@ def test_proxy_and_ca_bundle_follow_the_documented_chains(tmp_path: Path) -> Non
     assert Connection.from_env(chain).ca_bundle_from == "REQUESTS_CA_BUNDLE"
     assert Connection.from_env({**chain, "ARIZE_SSL_CA_CERT": str(ca)}).ca_bundle_from == "ARIZE_SSL_CA_CERT"
     assert Connection.from_env({"ARIZE_REQUEST_VERIFY": "false"}).verify_tls is False
+
+
+@pytest.mark.parametrize("name", ["ARIZE_SSL_CA_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"])
+def test_a_ca_bundle_that_cannot_be_used_is_a_problem_naming_the_variable_and_path(
+    name: str, tmp_path: Path, certificate: tuple[Path, Path]
+) -> None:
+    text = tmp_path / "ca.txt"
+    text.write_text("not a certificate\n")
+    no_pem = "holds no PEM certificate (no -----BEGIN CERTIFICATE----- line)"
+    with unopenable_file() as unopenable:
+        for path, why in (
+            (text, no_pem),
+            (certificate[1], no_pem),  # the private key, the file next to the certificate
+            (unopenable, "cannot be read (No such device or address)"),
+        ):
+            connection = Connection.from_env({name: str(path)})
+            assert connection.problem is not None and connection.ca_bundle is None
+            assert connection.problem.startswith(f"{name}={path} {why}: point it at a PEM file"), connection.problem
+    assert Connection.from_env({name: str(tmp_path)}).ca_bundle == str(tmp_path)  # a directory of hashed certificates
+
+
+def test_a_ca_bundle_refused_when_loaded_is_the_same_problem(certificate: tuple[Path, Path]) -> None:
+    connection = Connection.from_env({"SSL_CERT_FILE": str(certificate[0])})
+    assert connection.problem is None and connection.ca_bundle == str(certificate[0])
+    refused = connection.refusing_ca_bundle("is refused by OpenSSL ([X509] PEM lib)")
+    assert refused == Connection(problem=refused.problem)
+    assert str(refused.problem).startswith(f"SSL_CERT_FILE={certificate[0]} is refused by OpenSSL ([X509] PEM lib): ")
+
+
+@pytest.mark.parametrize("text", [None, "", "  "])
+def test_a_blank_flag_takes_its_default(text: str | None) -> None:
+    env = {} if text is None else {"ARIZE_REQUEST_VERIFY": text, "ARIZE_MCP_READ_ONLY": text, "ARIZE_MCP_SANDBOX": text}
+    assert Connection.from_env(env).verify_tls is True
+    assert Settings.from_env(env).read_only is False and CommandDefaults.from_env(env).sandbox is False
 
 
 def test_proxy_password_is_never_shown() -> None:

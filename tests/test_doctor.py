@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import API_KEY, Upstream
-from tests.tls import clean_env, http_server, https_env
+from tests.tls import UNLOADABLE_PEM, clean_env, http_server, https_env
 
 DOCTOR_TIMEOUT_SECONDS = 60
 
@@ -95,6 +97,25 @@ def test_proxy_is_used_and_no_proxy_exempts_the_endpoint() -> None:
         assert seen == [f"GET http://{target}/v2/tasks?limit=1 HTTP/1.1"]
         code, report = doctor({**env, "HTTP_PROXY": f"http://127.0.0.1:{proxy_port}", "NO_PROXY": "127.0.0.1"})
         assert code == 2 and report["proxy"] is None and len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("not a certificate\n", "holds no PEM certificate"),  # found when the settings are read
+        (UNLOADABLE_PEM, "is refused by OpenSSL"),  # found only when the bundle is loaded
+    ],
+    ids=["not-pem", "refused-by-openssl"],
+)
+def test_a_ca_bundle_that_cannot_be_loaded_is_reported_not_raised(
+    tls_server: int, tmp_path: Path, content: str, why: str
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(content)
+    code, report = doctor(https_env(tls_server, REQUESTS_CA_BUNDLE=str(bundle)))
+    assert code == 2 and report["check"]["status"] is None
+    assert report["config_problem"].startswith(f"REQUESTS_CA_BUNDLE={bundle} {why}"), report
+    assert f"Fix the setting first: REQUESTS_CA_BUNDLE={bundle} {why}" in report["check"]["diagnosis"]
 
 
 def test_a_setting_that_cannot_work_is_reported_not_raised() -> None:

@@ -15,7 +15,7 @@ from mcp.client.stdio import stdio_client
 from arize_mcp.emulator import HALLUCINATION
 from tests.conftest import ALL_TOOLS, API_KEY, Upstream, stdio_params
 from tests.helpers import error, ok
-from tests.tls import https_env
+from tests.tls import UNLOADABLE_PEM, https_env
 
 pytestmark = pytest.mark.anyio
 
@@ -72,6 +72,33 @@ async def test_a_setting_that_cannot_work_does_not_stop_the_server(
         assert {tool.name for tool in (await client.list_tools()).tools} == ALL_TOOLS
         text = error(await client.call_tool("get_task_run", {"run_id": "abc"}))
     assert named in text and "nothing was sent" in text and "arize-mcp doctor" in text
+    assert upper_upstream.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("not a certificate\n", "holds no PEM certificate"),  # found when the settings are read
+        (UNLOADABLE_PEM, "is refused by OpenSSL"),  # found only when the bundle is loaded, on a thread
+    ],
+    ids=["not-pem", "refused-by-openssl"],
+)
+async def test_a_ca_bundle_that_cannot_be_loaded_does_not_stop_the_server(
+    upper_upstream: Upstream, tmp_path: Path, content: str, why: str
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(content)
+    with tempfile.TemporaryFile("w+") as errlog:
+        async with Client(
+            stdio_client(stdio_params(upper_upstream.env(ARIZE_SSL_CA_CERT=str(bundle))), errlog=errlog)
+        ) as client:
+            assert {tool.name for tool in (await client.list_tools()).tools} == ALL_TOOLS
+            text = error(await client.call_tool("get_task_run", {"run_id": "abc"}))
+        errlog.seek(0)
+        logs = errlog.read()
+    assert f"ARIZE_SSL_CA_CERT={bundle} {why}" in text and "nothing was sent" in text and "arize-mcp doctor" in text
+    assert f"Arize settings cannot work, every call will say so: ARIZE_SSL_CA_CERT={bundle} {why}" in logs
+    assert "Traceback" not in logs
     assert upper_upstream.count() == 0
 
 

@@ -1,5 +1,6 @@
 """Loopback HTTP(S) servers for tests that reach Arize over TLS: a self-signed certificate, a server
-that answers every GET with an empty task page, and an environment pointing at it.
+that answers every GET with an empty task page, an environment pointing at it, and CA bundles that
+cannot be loaded.
 
 Registered as a plugin in conftest.py, so its fixtures serve every test module."""
 
@@ -7,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +21,18 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import API_KEY
+
+# A CA bundle that passes for one until OpenSSL loads it: a certificate block that is not base64.
+UNLOADABLE_PEM = "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n"
+
+
+@contextmanager
+def unopenable_file() -> Iterator[Path]:
+    """A path that exists but that open() refuses, even for root (who may read any mode): a bound Unix socket."""
+    with tempfile.TemporaryDirectory() as directory, socket.socket(socket.AF_UNIX) as bound:
+        path = Path(directory) / "ca.pem"  # a short path: a socket's is limited to about 100 bytes
+        bound.bind(str(path))
+        yield path
 
 
 def clean_env(**values: str) -> dict[str, str]:

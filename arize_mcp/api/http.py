@@ -6,11 +6,23 @@ bundle with the official SDK's variables and precedence, and what it decided is 
 
 from __future__ import annotations
 
+import os
+import re
 import ssl
 import threading
 from pathlib import Path
 
 import httpx2
+
+# The blocks OpenSSL takes a trusted certificate from in a CA file (PEM only: a DER file is refused).
+_PEM_CERTIFICATE = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----")
+_SSL_SOURCE_LINE = re.compile(r"\s*\(_ssl\.c:\d+\)$")
+
+
+class CaBundleError(ValueError):
+    """A CA bundle that cannot be trusted from: unreadable, or holding no certificate OpenSSL loads.
+
+    The message says what is wrong with the file, to follow its path (`<path> <message>`)."""
 
 
 def new_http_client(
@@ -33,16 +45,42 @@ def http_client_with(
     return httpx2.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False, proxy=proxy_url, verify=verify)
 
 
+def check_ca_bundle(ca_bundle: str) -> None:
+    """CaBundleError unless `ca_bundle` can be read and, for a file, holds a PEM certificate: the
+    mistakes that can be found without loading it (which takes tens of milliseconds, see
+    `PreparedTls`). A file that passes may still be refused by `tls_verification`."""
+    try:
+        if Path(ca_bundle).is_dir():
+            with os.scandir(ca_bundle):
+                return
+        with open(ca_bundle, "rb") as file:
+            text = file.read()
+    except OSError as exc:
+        raise _unreadable(exc) from None
+    if not _PEM_CERTIFICATE.search(text):
+        raise CaBundleError("holds no PEM certificate (no -----BEGIN CERTIFICATE----- line)")
+
+
 def tls_verification(ca_bundle: str | None, verify_tls: bool) -> ssl.SSLContext | bool:
     """False when verification is off; else a context trusting `ca_bundle` (a PEM file or a
-    directory of hashed certificates) or, without one, the default trust store."""
+    directory of hashed certificates) or, without one, the default trust store. CaBundleError
+    when the bundle cannot be loaded."""
     if not verify_tls:
         return False
     if ca_bundle is None:
         return True
-    if Path(ca_bundle).is_dir():
-        return ssl.create_default_context(capath=ca_bundle)
-    return ssl.create_default_context(cafile=ca_bundle)
+    try:
+        if Path(ca_bundle).is_dir():
+            return ssl.create_default_context(capath=ca_bundle)
+        return ssl.create_default_context(cafile=ca_bundle)
+    except ssl.SSLError as exc:
+        raise CaBundleError(f"is refused by OpenSSL ({_SSL_SOURCE_LINE.sub('', str(exc))})") from None
+    except OSError as exc:
+        raise _unreadable(exc) from None
+
+
+def _unreadable(exc: OSError) -> CaBundleError:
+    return CaBundleError(f"cannot be read ({exc.strerror or exc})")
 
 
 class PreparedTls:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from arize_mcp.api.http import PreparedTls, tls_verification
+from arize_mcp.api.http import CaBundleError, PreparedTls, tls_verification
+from tests.tls import unopenable_file
 
 
 def test_a_prepared_bundle_is_trusted(certificate: tuple[Path, Path]) -> None:
@@ -29,5 +30,11 @@ def test_a_bundle_that_cannot_be_loaded_raises_where_it_is_asked_for(tmp_path: P
     bundle.write_text("not a certificate\n")
     prepared = PreparedTls(str(bundle), verify_tls=True)
     for _ in range(2):  # every time it is asked, as building it in place would
-        with pytest.raises(ssl.SSLError, match="NO_CERTIFICATE_OR_CRL_FOUND"):
+        with pytest.raises(CaBundleError, match=r"^is refused by OpenSSL \(.*NO_CERTIFICATE_OR_CRL_FOUND.*\)$"):
             prepared.verification()
+
+
+def test_a_bundle_that_cannot_be_read_raises_a_bundle_error() -> None:
+    with unopenable_file() as unreadable:
+        with pytest.raises(CaBundleError, match=r"^cannot be read \(No such device or address\)$"):
+            tls_verification(str(unreadable), verify_tls=True)

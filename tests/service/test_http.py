@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import anyio
@@ -22,6 +23,7 @@ from mcp.shared.exceptions import MCPError
 from tests.conftest import API_KEY, READ_ONLY_KEY, Upstream
 from tests.helpers import error, ok
 from tests.service.conftest import free_port, http_server, sigterm_during_a_slow_read
+from tests.tls import UNLOADABLE_PEM
 
 pytestmark = pytest.mark.anyio
 
@@ -231,6 +233,20 @@ async def test_readyz_reports_an_unreachable_upstream(upper_upstream: Upstream) 
     with http_server(env) as server:
         response = httpx2.get(f"{server.base}/readyz", timeout=10)
         assert response.status_code == 503 and response.json() == {"status": "upstream unreachable"}
+
+
+async def test_a_ca_bundle_openssl_refuses_does_not_stop_the_service(upper_upstream: Upstream, tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(UNLOADABLE_PEM)  # passes the checks made when the settings are read
+    with http_server(upper_upstream.env(ARIZE_SSL_CA_CERT=str(bundle))) as server:
+        async with mcp_session(server.url) as client:
+            text = error(await client.call_tool("get_task_run", {"run_id": "abc"}))
+        assert httpx2.get(f"{server.base}/readyz", timeout=10).status_code == 503
+        logs = server.stderr()
+    assert f"ARIZE_SSL_CA_CERT={bundle} is refused by OpenSSL" in text and "nothing was sent" in text
+    assert f"every call will say so: ARIZE_SSL_CA_CERT={bundle} is refused by OpenSSL" in logs
+    assert "Traceback" not in logs
+    assert upper_upstream.count() == 0
 
 
 async def test_per_request_keys_are_isolated(upper_upstream: Upstream) -> None:
