@@ -159,8 +159,8 @@ def _run(settings: Settings, options: HttpOptions | None) -> None:
     if options is not None:
         from arize_mcp.service import serve_http
 
-        # The service builds its own verification (it takes no PreparedTls): this one only checks the bundle loads.
-        serve_http(_with_loaded_tls(settings, tls)[0], options)
+        settings, loaded = _with_loaded_tls(settings, tls)
+        serve_http(settings, options, loaded)
     else:
         from arize_mcp.server import build_server
         from arize_mcp.server.runtime import Drain

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mcp.server.transport_security import TransportSecuritySettings
 
+from arize_mcp.api.http import PreparedTls
 from arize_mcp.config import Settings
 from arize_mcp.redaction import register_secret
 from arize_mcp.server import Drain, build_server
@@ -18,11 +19,13 @@ from arize_mcp.service.sessions import SessionGate
 OPENING_SESSIONS = 64
 
 
-def build_http_app(settings: Settings, options: HttpOptions, drain: Drain | None = None) -> Guard:
+def build_http_app(
+    settings: Settings, options: HttpOptions, drain: Drain | None = None, tls: PreparedTls | None = None
+) -> Guard:
     drain = drain or Drain()
     if options.auth_token is not None:
         register_secret(options.auth_token.get_secret_value())
-    server = build_server(settings, drain=drain, standalone_channel=not options.stateless)
+    server = build_server(settings, drain=drain, standalone_channel=not options.stateless, tls=tls)
     health = Health(settings, drain)
     server.custom_route("/healthz", methods=["GET"])(health.healthz)
     server.custom_route("/readyz", methods=["GET"])(health.readyz)

@@ -21,6 +21,7 @@ from types import FrameType
 import uvicorn
 from pydantic import SecretStr
 
+from arize_mcp.api.http import PreparedTls
 from arize_mcp.asgi import CleanExitServer
 from arize_mcp.config import Settings
 from arize_mcp.server import Drain
@@ -103,12 +104,13 @@ class WorkerServer(DrainingServer):
         self.start_drain()
 
 
-def serve_http(settings: Settings, options: HttpOptions) -> None:
+def serve_http(settings: Settings, options: HttpOptions, tls: PreparedTls | None = None) -> None:
     """Serve until a signal has drained the server; with `options.workers` > 1, in that many
-    processes accepting on one listening socket (see workers.py)."""
+    processes accepting on one listening socket (see workers.py). `tls`: the connection's TLS
+    verification, already being built (else each process builds it at start)."""
     options.check()
     if options.workers == 1:
-        server = http_server(settings, options)
+        server = http_server(settings, options, tls=tls)
         _log_serving(options, options.port)
         server.run()
         return
@@ -123,7 +125,7 @@ def serve_http(settings: Settings, options: HttpOptions) -> None:
     _log_serving(options, listener.getsockname()[1])
 
     def work() -> None:
-        http_server(settings, options, worker=True).run(sockets=[listener])
+        http_server(settings, options, worker=True, tls=tls).run(sockets=[listener])
 
     with listener:
         exit_code = Supervisor(options.workers, work).run()
@@ -131,10 +133,12 @@ def serve_http(settings: Settings, options: HttpOptions) -> None:
         raise SystemExit(exit_code)
 
 
-def http_server(settings: Settings, options: HttpOptions, *, worker: bool = False) -> DrainingServer:
+def http_server(
+    settings: Settings, options: HttpOptions, *, worker: bool = False, tls: PreparedTls | None = None
+) -> DrainingServer:
     """A server for this process: the app, its guard and connection gate, and uvicorn's settings."""
     drain = Drain()
-    guard = build_http_app(settings, options, drain)
+    guard = build_http_app(settings, options, drain, tls)
     gate = ConnectionGate(connection_limit(options.max_connections), options.header_timeout_seconds)
     config = uvicorn.Config(
         guard,
