@@ -9,7 +9,8 @@ Figures (each the median over repetitions of a per-repetition percentile):
   output schema (ours declares the run's fields, the minimal an open object); that check is timed
   on its own and shown as "of which".
 - stateless HTTP: the same call to `arize-mcp --transport http --stateless` beside
-  `bench.minimal http` (also stateless Streamable HTTP). Goal: p50 and p99 ≤ 1.1× the minimal's.
+  `bench.minimal http` (also stateless Streamable HTTP), once per protocol era a client may speak
+  (ERAS). Goal: p50 and p99 ≤ 1.1× the minimal's.
 
 Every side reads the same finished run of one emulator (`arize-mcp emulator`, its own process).
 After a warm-up, calls alternate between the sides, one each in turn and in rotating order, so
@@ -20,6 +21,7 @@ a burst of load from elsewhere on the machine hits every side alike. Run it alon
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -44,6 +46,10 @@ from bench.processes import (
 from bench.table import Row
 
 CALLS = 600  # per side and repetition, after the warm-up
+# The protocol eras a client can speak over stateless HTTP, as the SDK client's `mode` picks them:
+# 2026-07-28 (no handshake, each request carries its version; what the SDK client picks when the
+# server offers it) and the 2025-11-25 handshake (what most clients in the field speak today).
+ERAS = {"2026-07-28": "auto", "2025-11-25 handshake": "legacy"}
 WARM_UP = 50
 
 Call = Callable[[], Awaitable[None]]
@@ -79,11 +85,13 @@ async def _http_rep(url: str, run_id: str) -> dict[str, list[float]]:
         spawned(ours_http, our_env(url), port=our_port),
         spawned(minimal_command("http", url, str(minimal_port)), port=minimal_port),
     ):
-        async with (
-            Client(f"http://127.0.0.1:{our_port}/mcp") as ours,
-            Client(f"http://127.0.0.1:{minimal_port}/mcp") as minimal,
-        ):
-            return await _alternate({"ours": _tool_call(ours, run_id), "minimal": _tool_call(minimal, run_id)})
+        async with AsyncExitStack() as stack:
+            sides: dict[str, Call] = {}
+            for era, mode in ERAS.items():
+                for side, port in (("ours", our_port), ("minimal", minimal_port)):
+                    client = await stack.enter_async_context(Client(f"http://127.0.0.1:{port}/mcp", mode=mode))
+                    sides[f"{side} {era}"] = _tool_call(client, run_id)
+            return await _alternate(sides)
 
 
 def _stdio(command: list[str], url: str) -> StdioServerParameters:
@@ -189,14 +197,15 @@ def _stdio_rows(reps: list[dict[str, list[float]]]) -> list[Row]:
 
 def _http_rows(reps: list[dict[str, list[float]]]) -> list[Row]:
     out = []
-    for q in (50, 99):
+    for era, q in itertools.product(ERAS, (50, 99)):
         at = _per_rep(reps, q)
-        ratio = _median(at, lambda rep: rep["ours"] / rep["minimal"])
+        ours, minimal = f"ours {era}", f"minimal {era}"
+        ratio = statistics.median(rep[ours] / rep[minimal] for rep in at)
         out.append(
             Row(
-                f"`get_task_run` over stateless HTTP, p{q}",
-                _ms(at, "ours"),
-                f"minimal {_ms(at, 'minimal')}",
+                f"`get_task_run` over stateless HTTP, {era}, p{q}",
+                _ms(at, ours),
+                f"minimal {_ms(at, minimal)}",
                 f"{ratio:.2f}×",
                 "≤ 1.1×",
                 ratio <= 1.1,

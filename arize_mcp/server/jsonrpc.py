@@ -39,10 +39,12 @@ _CLOSE = ("]", "}")
 
 @dataclass(frozen=True)
 class Screened:
-    """One line or body: the message to serve, or the error to answer with, or neither (silence)."""
+    """One line or body: the message to serve (and the JSON it was read from), or the error to
+    answer with, or neither (silence)."""
 
     message: JSONRPCMessage | None = None
     answer: JSONRPCError | None = None
+    decoded: Any = None
 
 
 def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
@@ -84,7 +86,7 @@ def screen(text: str) -> Screened:
     else:
         # A union member that ignores `id` must not turn a request into a notification nobody answers.
         if not (has_id and isinstance(message, JSONRPCNotification)):
-            return Screened(message=message)
+            return Screened(message=message, decoded=value)
     if has_id and method is not None:
         return _answer(_id_of(value), INVALID_REQUEST, "Invalid Request: not a valid JSON-RPC 2.0 request")
     if isinstance(method, str) or "result" in value or "error" in value:

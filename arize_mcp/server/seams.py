@@ -116,26 +116,30 @@ async def serve_streams(
     await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
 
 
-SingleRequestServer = Callable[
-    [DispatchContext[TransportContext], str, Mapping[str, Any] | None, str], Awaitable[dict[str, Any]]
-]
+class SingleRequests:
+    """One request at a time, handled as the SDK's Streamable HTTP entries handle a stateless one
+    (the same handler chain, on a connection the caller builds, with the lifespan state the session
+    manager entered), without their transport. Use it only while the HTTP app's lifespan runs."""
 
-
-def single_request_server(server: MCPServer[Any]) -> SingleRequestServer:
-    """`serve(context, method, params, protocol_version)`: the result of one request, handled as the
-    SDK's stateless Streamable HTTP path handles it (a born-ready connection at `protocol_version`,
-    with no client info, the same handler chain and lifespan state), without its transport.
-    Raises what the handler chain raises. Call it only while the HTTP app's lifespan runs."""
-    lowlevel = server._lowlevel_server  # noqa: SLF001
+    def __init__(self, server: MCPServer[Any]) -> None:
+        self._server = server
+        self._lowlevel = server._lowlevel_server  # noqa: SLF001
 
     async def serve(
-        context: DispatchContext[TransportContext], method: str, params: Mapping[str, Any] | None, version: str
+        self,
+        context: DispatchContext[TransportContext],
+        method: str,
+        params: Mapping[str, Any] | None,
+        connection: Connection,
     ) -> dict[str, Any]:
-        connection = Connection.from_envelope(version, None, None)
-        state = server.session_manager._lifespan_state  # noqa: SLF001
-        return await serve_one(lowlevel, context, method, params, connection=connection, lifespan_state=state)
+        """The result of one request; raises what the handler chain raises."""
+        state = self._server.session_manager._lifespan_state  # noqa: SLF001
+        return await serve_one(self._lowlevel, context, method, params, connection=connection, lifespan_state=state)
 
-    return serve
+    def tool_input_schema(self, name: str) -> Mapping[str, Any] | None:
+        """A tool's input schema, as the SDK looks it up to check `Mcp-Param-*` headers."""
+        lookup = self._lowlevel.get_tool_input_schema
+        return None if lookup is None else lookup(name)
 
 
 class ConnectionAdmission(Protocol):

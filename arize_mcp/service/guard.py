@@ -98,7 +98,7 @@ class Guard:
                     return
                 receive = replaying(body, receive)
                 label = request_label(screened.message)
-                served_here = self._exchange.takes(scope, headers, screened.message) if self._exchange else None
+                served_here = self._exchange.takes(scope, headers, screened) if self._exchange else None
                 if served_here is not None:
                     await self._forward(scope, receive, send_recording, served_here)
                     return

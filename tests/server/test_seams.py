@@ -322,10 +322,10 @@ def test_seam_without_result_revalidation_keeps_the_schema_and_drops_the_sdk_che
     assert unchecked.fn_metadata.convert_result(off_schema) is off_schema
 
 
-async def test_seam_single_request_server_serves_with_the_entered_lifespan_state() -> None:
+async def test_seam_single_requests_serve_with_the_entered_lifespan_state() -> None:
     server = build_server(Settings())
     server.streamable_http_app(stateless_http=True)
-    serve = seams.single_request_server(server)
+    requests = seams.SingleRequests(server)
     context = _RequestContext(
         transport=TransportContext(kind="streamable-http", can_send_request=False),
         request_id=1,
@@ -335,7 +335,11 @@ async def test_seam_single_request_server_serves_with_the_entered_lifespan_state
     )
     async with server.session_manager.run():
         assert isinstance(server.session_manager._lifespan_state, Runtime)  # noqa: SLF001
-        listed = await serve(context, "tools/list", None, "2025-11-25")
+        connection = Connection.from_envelope("2025-11-25", None, None)
+        listed = await requests.serve(context, "tools/list", None, connection)
         with pytest.raises(MCPError, match="Method not found"):
-            await serve(context, "no/such/method", None, "2025-11-25")
+            await requests.serve(context, "no/such/method", None, Connection.from_envelope("2025-11-25", None, None))
     assert "get_task_run" in {tool["name"] for tool in listed["tools"]}
+    schema = requests.tool_input_schema("get_task_run")
+    assert schema is not None and "run_id" in schema["properties"]
+    assert requests.tool_input_schema("no_such_tool") is None
