@@ -7,7 +7,9 @@ Figures (each the median over repetitions of a per-repetition percentile):
   ours p50 ≤ the minimal's + 0.3 ms, and ≤ the direct GET's + 1 ms. p99 is reported.
   Part of each round trip is the SDK client checking the result against the tool's published
   output schema (ours declares the run's fields, the minimal an open object); that check is timed
-  on its own and shown as "of which".
+  on its own and shown as "of which". So is the floor under both, after the rotation: the same
+  call to the minimal server started with `nothing`, whose tool answers without reading upstream
+  (the SDK's client and server and the pipe between them, nothing else).
 - stateless HTTP: the same call to `arize-mcp --transport http --stateless` beside
   `bench.minimal http` (also stateless Streamable HTTP), once per protocol era a client may speak
   (ERAS). Goal: p50 and p99 ≤ 1.1× the minimal's.
@@ -73,6 +75,9 @@ async def _stdio_rep(url: str, run_id: str) -> dict[str, list[float]]:
         times = await _alternate(
             {"ours": _tool_call(ours, run_id), "minimal": _tool_call(minimal, run_id), "GET": _get(direct, run_id)}
         )
+        # The floor is timed on its own, after: a fourth process in the rotation would shift the others.
+        floor = await stack.enter_async_context(Client(_stdio(minimal_command("stdio", url, "nothing"), url)))
+        times |= await _alternate({"MCP alone": _tool_call(floor, run_id)})
         times["ours: schema check"] = await _schema_check(ours, run_id)
         times["minimal: schema check"] = await _schema_check(minimal, run_id)
         return times
@@ -188,6 +193,16 @@ def _stdio_rows(reps: list[dict[str, list[float]]]) -> list[Row]:
             _ms(at, "ours: schema check"),
             f"minimal {_ms(at, 'minimal: schema check')}",
             f"{_median(at, lambda rep: rep['ours: schema check'] - rep['minimal: schema check']):+.2f} ms",
+            "—",
+            None,
+        )
+    )
+    out.append(
+        Row(
+            "the floor: the MCP round trip alone (the minimal server's tool reading nothing), p50",
+            "—",
+            f"minimal, nothing upstream {_ms(at, 'MCP alone')}",
+            "—",
             "—",
             None,
         )

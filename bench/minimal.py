@@ -6,10 +6,15 @@ costs, so `bench` can say how much of a call is ours. Run it as a subprocess:
     python -m bench.minimal stdio URL KEY
     python -m bench.minimal http URL KEY PORT          # Streamable HTTP, stateless, like --stateless
     python -m bench.minimal http URL KEY PORT hold     # also a `wait_for_task_run` that only holds
+    python -m bench.minimal stdio URL KEY nothing      # `get_task_run` reads nothing upstream
 
 The `hold` variant is the anchor for many waits in flight: its `wait_for_task_run` reads nothing
 upstream and holds the call open for HOLD_SECONDS, reporting progress every PROGRESS_SECONDS, so
 what the process holds per call is what the SDK's transport holds per in-flight request.
+
+The `nothing` variant's `get_task_run` answers at once with the id it was given: a call to it is
+the MCP round trip alone (the SDK's client and server, and the pipe between them), the floor under
+any server's `get_task_run` over stdio.
 """
 
 from __future__ import annotations
@@ -26,13 +31,15 @@ HOLD_SECONDS = 30.0  # the middle of the waits' runs (20 to 40 s)
 PROGRESS_SECONDS = 5.0
 
 
-def build(base_url: str, api_key: str, *, hold: bool = False) -> MCPServer:
+def build(base_url: str, api_key: str, *, hold: bool = False, nothing: bool = False) -> MCPServer:
     server = MCPServer("minimal", log_level="WARNING")
     http = httpx2.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_key}"})
 
     @server.tool()
     async def get_task_run(run_id: str) -> dict[str, Any]:
         """Read one task run."""
+        if nothing:
+            return {"id": run_id}
         # Ids may hold "/", "+" and "=": a path segment must escape them.
         response = await http.get(f"/v2/task-runs/{quote(run_id, safe='')}")
         response.raise_for_status()
@@ -53,7 +60,7 @@ def build(base_url: str, api_key: str, *, hold: bool = False) -> MCPServer:
 
 def main(argv: list[str]) -> None:
     transport, base_url, api_key, *rest = argv
-    server = build(base_url, api_key, hold=rest[1:] == ["hold"])
+    server = build(base_url, api_key, hold=rest[1:] == ["hold"], nothing=rest == ["nothing"])
     if transport == "stdio":
         server.run("stdio")
     else:
