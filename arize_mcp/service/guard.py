@@ -4,7 +4,8 @@ Checks run in this order, each before anything behind it runs: Origin (403: a br
 another site), Host (421: DNS rebinding), draining (503), bearer token (401), body size (413), a
 body that is not one valid JSON-RPC message or nests too deeply (400, with the JSON-RPC error of
 server/jsonrpc.py), and, for a request that would open a session, room in the session table
-(429 or 503, see sessions.py). Secrets a request carries are masked in all it produces.
+(429 or 503, see sessions.py). Secrets a request carries are masked in all it produces. In
+stateless mode a request the exchange takes (exchange.py) is served by it instead of the SDK's app.
 """
 
 from __future__ import annotations

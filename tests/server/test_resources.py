@@ -3,16 +3,13 @@ reading them (ids with '/', '+', '='), and subscriptions to runs in both protoco
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import anyio
 import pytest
-import uvicorn
 from anyio.streams.memory import MemoryObjectReceiveStream
 from mcp import Client
 from mcp.client.session import IncomingMessage, MessageHandlerFnT
@@ -26,6 +23,7 @@ from arize_mcp.server.runtime import Runtime
 from arize_mcp.server.uris import RUN_TEMPLATE, TASK_TEMPLATE, run_id_of, run_uri, task_uri
 from tests.conftest import Upstream
 from tests.helpers import assert_run_shape, ok
+from tests.loopback import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -293,19 +291,6 @@ async def test_listen_end_stops_polling(upper_upstream: Upstream) -> None:
 
 @asynccontextmanager
 async def serve_http(server: MCPServer[Runtime], *, stateless: bool = False) -> AsyncIterator[str]:
-    """Serve over Streamable HTTP on a loopback port in this event loop. As in a deployment, the
-    server's lifespan outlives each client connection, so a disconnect is only a disconnect."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        app = server.streamable_http_app(stateless_http=stateless)
-        config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=1)
-        http = uvicorn.Server(config)
-        async with anyio.create_task_group() as group:
-            group.start_soon(functools.partial(http.serve, sockets=[sock]))
-            with anyio.fail_after(10):
-                while not http.started:
-                    await anyio.sleep(0.01)
-            try:
-                yield f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
-            finally:
-                http.should_exit = True
+    """Serve over Streamable HTTP on a loopback port in this event loop."""
+    async with serving(server.streamable_http_app(stateless_http=stateless)) as url:
+        yield url

@@ -6,15 +6,14 @@ stream is kept alive; what the shortcut leaves to the SDK still reaches it."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 import anyio
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server import streamable_http, streamable_http_manager
@@ -29,7 +28,7 @@ from arize_mcp.service import exchange as exchange_module
 from arize_mcp.service.exchange import Exchange
 from arize_mcp.service.guard import Guard
 from arize_mcp.service.options import HttpOptions
-from tests.service.conftest import free_port
+from tests.loopback import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -100,21 +99,6 @@ def service(probe: Probe, *, shortcut: bool, json_response: bool = False) -> Gua
     app = server.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=json_response)
     options = HttpOptions(stateless=True, json_response=json_response)
     return Guard(app, options, Drain(), exchange=Exchange(server, "/mcp", json_response) if shortcut else None)
-
-
-@asynccontextmanager
-async def serving(app: Guard) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(server.serve)
-        with anyio.fail_after(10):
-            while not server.started:
-                await anyio.sleep(0.01)
-        try:
-            yield f"http://127.0.0.1:{port}/mcp"
-        finally:
-            server.should_exit = True
 
 
 @contextmanager
